@@ -1,0 +1,109 @@
+"""Finding the shipped ontology, shapes, annotations and queries, and loading them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from .errors import SourcesNotFound
+from .namespaces import bind_prefixes
+from .rdfio import EXTENSION_FORMATS, parse_file
+
+SOURCES_ENV = "LLM_ATLAS_SOURCES"
+_PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+_SOURCE_TREE = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The folder layout of the knowledge: ontology/, annotations/, queries/ under one root."""
+
+    root: Path
+
+    @property
+    def ontology_file(self) -> Path:
+        return self.root / "ontology" / "atlas.ttl"
+
+    @property
+    def alignments_file(self) -> Path:
+        return self.root / "ontology" / "alignments.ttl"
+
+    @property
+    def inferred_file(self) -> Path:
+        return self.root / "ontology" / "inferred.ttl"
+
+    @property
+    def annotation_shapes_file(self) -> Path:
+        return self.root / "ontology" / "shapes" / "annotations.ttl"
+
+    @property
+    def metadata_shapes_file(self) -> Path:
+        return self.root / "ontology" / "shapes" / "metadata.ttl"
+
+    @property
+    def annotations_dir(self) -> Path:
+        return self.root / "annotations"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    def annotation_files(self) -> list[Path]:
+        """Every RDF file under annotations/, in a stable order."""
+        return sorted(
+            p for p in self.annotations_dir.rglob("*")
+            if p.is_file() and p.suffix.lower() in EXTENSION_FORMATS
+        )
+
+    def query_files(self) -> list[Path]:
+        return sorted(self.queries_dir.glob("*.rq"))
+
+    def ontology_graph(self, *, alignments: bool = False, inferred: bool = False) -> Graph:
+        """The core ontology, optionally with the alignments and the inferred triples."""
+        files = [self.ontology_file]
+        if alignments:
+            files.append(self.alignments_file)
+        if inferred and self.inferred_file.exists():
+            files.append(self.inferred_file)
+        return load_graph(files)
+
+    def annotation_shapes(self) -> Graph:
+        return load_graph([self.annotation_shapes_file])
+
+    def metadata_shapes(self) -> Graph:
+        return load_graph([self.metadata_shapes_file])
+
+    def annotations_graph(self) -> Graph:
+        return load_graph(self.annotation_files())
+
+
+def load_graph(files: list[Path]) -> Graph:
+    """Parse several RDF files into one graph."""
+    graph = Graph()
+    bind_prefixes(graph)
+    for path in files:
+        graph += parse_file(path)
+    return graph
+
+
+def _looks_like_sources(root: Path) -> bool:
+    return (root / "ontology" / "atlas.ttl").is_file()
+
+
+def find_sources(root: Path | str | None = None) -> Sources:
+    """Locate the knowledge: an explicit root, $LLM_ATLAS_SOURCES, the wheel's data, or the repo."""
+    candidates: list[Path] = []
+    if root is not None:
+        candidates.append(Path(root))
+    elif os.environ.get(SOURCES_ENV):
+        candidates.append(Path(os.environ[SOURCES_ENV]))
+    else:
+        candidates += [_PACKAGE_DATA, _SOURCE_TREE]
+    for candidate in candidates:
+        if _looks_like_sources(candidate):
+            return Sources(candidate.resolve())
+    tried = ", ".join(str(c) for c in candidates)
+    raise SourcesNotFound(f"no ontology/atlas.ttl found in {tried}")

@@ -1,0 +1,36 @@
+"""The README's two commands, CI and the version stay true to the project."""
+
+import re
+import tomllib
+from pathlib import Path
+
+from rdflib.namespace import OWL
+
+from llm_atlas import __version__
+from llm_atlas.namespaces import ONTOLOGY_IRI
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    return [b.strip() for b in blocks]
+
+
+def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
+    setup = readme_commands()[:2]
+    assert len(setup) == 2
+    assert "pip install ." in setup[0] and "llm-atlas" in setup[0]
+    assert "pytest" in setup[1]
+    ci_lines = (REPO / ".ci" / "run").read_text().splitlines()
+    assert setup[1] in ci_lines
+
+
+def test_the_console_script_points_at_a_function_that_exists():
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    module, func = scripts["llm-atlas"].split(":")
+    assert callable(getattr(__import__(module, fromlist=[func]), func))
+
+
+def test_package_version_is_the_ontology_version(ontology):
+    assert __version__ == str(ontology.value(ONTOLOGY_IRI, OWL.versionInfo))
