@@ -36,3 +36,13 @@ def knowledge(sources: Sources, annotations: Graph) -> Graph:
 @pytest.fixture(scope="session")
 def reasoned_with_data(ontology: Graph, annotations: Graph) -> ReasoningResult:
     return reason(ontology + annotations)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A read-mostly server on the shipped knowledge, shared by the HTTP tests."""
+    from live import Server
+
+    running = Server(tmp_path_factory.mktemp("server"), "--memory")
+    yield running
+    running.stop()

@@ -71,8 +71,8 @@ def test_the_asymmetry_behind_adverse_selection_is_hidden_characteristics(knowle
 
 def test_model_selection_precedes_deployment_and_not_the_reverse(knowledge):
     ask = "ASK { ?a atlas:precedes ?b }"
-    assert knowledge.query(ask, initNs=PREFIXES,
-                           initBindings={"a": ATLAS.ModelSelection, "b": ATLAS.Deployment}).askAnswer
+    assert knowledge.query(ask, initNs=PREFIXES, initBindings={
+        "a": ATLAS.ModelSelection, "b": ATLAS.Deployment}).askAnswer
     assert not knowledge.query(ask, initNs=PREFIXES, initBindings={
         "a": ATLAS.Deployment, "b": ATLAS.ModelSelection}).askAnswer
 

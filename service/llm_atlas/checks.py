@@ -75,7 +75,8 @@ def _locate(result: ValidationResult, graphs: dict[str, Graph]) -> str | None:
     return ", ".join(files) if files else None
 
 
-def _from_shacl(area: str, results: list[ValidationResult], graphs: dict[str, Graph]) -> list[Problem]:
+def _from_shacl(area: str, results: list[ValidationResult],
+                graphs: dict[str, Graph]) -> list[Problem]:
     return [
         Problem(area, r.severity, r.message, file=_locate(r, graphs), term=r.focus, path=r.path)
         for r in results
@@ -104,7 +105,8 @@ def _check_reasoning(sources, ontology, annotations: Graph, report) -> None:
     with_data = reason(ontology + annotations)
     if not with_data.consistent:
         report.problems.append(
-            Problem("reasoning", "Violation", "HermiT: the ontology plus annotations is inconsistent")
+            Problem("reasoning", "Violation",
+                    "HermiT: the ontology plus annotations is inconsistent")
         )
     for iri in with_data.unsatisfiable:
         report.problems.append(
@@ -115,7 +117,8 @@ def _check_reasoning(sources, ontology, annotations: Graph, report) -> None:
     inferred_name = _relative(sources.inferred_file, sources.root)
     if not sources.inferred_file.exists():
         report.problems.append(Problem(
-            "inferred", "Violation", "missing; run `llm-atlas reason` to write it", file=inferred_name
+            "inferred", "Violation", "missing; run `llm-atlas reason` to write it",
+            file=inferred_name,
         ))
     elif alone.consistent and not isomorphic(alone.inferred, load_graph([sources.inferred_file])):
         report.problems.append(Problem(

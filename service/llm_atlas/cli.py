@@ -98,3 +98,76 @@ def reason_command(root: str | None, out: str | None) -> None:
     )
     target.write_text(header + result.inferred.serialize(format="turtle"), encoding="utf-8")
     click.echo(f"wrote {len(result.inferred)} inferred triples to {target}")
+
+
+def _store_options(func):
+    """Options every command that opens the store shares."""
+    func = click.option("--data-dir", type=click.Path(file_okay=False),
+                        help="Store folder (default: a per-user data folder; "
+                        "env LLM_ATLAS_DATA_DIR).")(func)
+    func = click.option("--memory", is_flag=True, default=None,
+                        help="Use a throwaway store that is removed on exit.")(func)
+    func = click.option("--sources", "root", type=click.Path(file_okay=False),
+                        help="Build from another copy of the knowledge.")(func)
+    return func
+
+
+def _settings(**overrides):
+    from .config import from_env
+
+    if overrides.get("data_dir"):
+        overrides["data_dir"] = Path(overrides["data_dir"])
+    return from_env().with_overrides(**overrides)
+
+
+@main.command()
+@_store_options
+def build(data_dir: str | None, memory: bool | None, root: str | None) -> None:
+    """Load the shipped ontology, inferences and annotations into the store (idempotent)."""
+    from .app import make_store
+    from .errors import StoreError
+
+    settings = _settings(data_dir=data_dir, memory=memory, sources=root)
+    store = make_store(settings)
+    store._build_if_empty = False  # build explicitly below, and report it
+    try:
+        store.start()
+        summary = store.build()
+        click.echo(f"built {summary['graphs']} graphs, {summary['triples']} triples "
+                   f"into {'a throwaway store' if settings.memory else settings.data_dir}")
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    finally:
+        store.close()
+
+
+@main.command()
+@_store_options
+@click.option("--host", help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default 8000).")
+@click.option("--threads", type=int, help="Worker threads of the WSGI server (default 16).")
+@click.option("--token", help="Bearer token that enables writes (env LLM_ATLAS_TOKEN).")
+@click.option("--timeout", type=float, help="Seconds a query may run (default 30).")
+@click.option("--base-iri", help="Base IRI mapped to this service.")
+def serve(data_dir, memory, root, host, port, threads, token, timeout, base_iri) -> None:
+    """Run the SPARQL service under waitress, building the store on first start."""
+    import waitress
+
+    from .app import create_app
+    from .errors import StoreError
+
+    settings = _settings(data_dir=data_dir, memory=memory, sources=root, host=host, port=port,
+                         threads=threads, token=token, timeout=timeout, base_iri=base_iri)
+    try:
+        app = create_app(settings)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    store = app.extensions["llm_atlas"].store
+    click.echo(f"llm-atlas {__version__}: {store.size()} triples; serving "
+               f"http://{settings.host}:{settings.port}/sparql"
+               f" ({'writes enabled' if settings.token else 'read-only'})", err=True)
+    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                   ident="llm-atlas", clear_untrusted_proxy_headers=True,
+                   max_request_body_size=settings.max_upload_bytes + 1024)

@@ -1,0 +1,49 @@
+"""The Flask application factory: no work at import time, state on the app it builds."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+
+from flask import Flask
+
+from . import http_errors
+from .config import Settings, from_env
+from .embedded import EmbeddedStore
+from .web_common import AtlasState
+
+
+def make_store(settings: Settings):
+    """The store the settings ask for (embedded Oxigraph for now)."""
+    return EmbeddedStore(None if settings.memory else settings.data_dir,
+                         timeout=settings.timeout, max_rows=settings.max_rows,
+                         sources_root=settings.sources)
+
+
+def create_app(settings: Settings | None = None, store=None) -> Flask:
+    """Build the service: settings from the environment unless given, the store started."""
+    settings = settings or from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_upload_bytes, settings.max_query_bytes)
+    store = store or make_store(settings)
+    store.start()
+    atexit.register(store.close)
+    app.extensions["llm_atlas"] = AtlasState(settings=settings, store=store)
+    http_errors.init_app(app)
+    from . import bp_meta, bp_sparql, bp_store
+
+    for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp):
+        app.register_blueprint(blueprint)
+
+    @app.after_request
+    def cors(response):
+        # Reads are public: any page may query the endpoint from a browser.
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        response.headers.setdefault("Access-Control-Allow-Headers",
+                                    "Accept, Authorization, Content-Type")
+        response.headers.setdefault("Access-Control-Allow-Methods",
+                                    "GET, POST, PUT, DELETE, HEAD, OPTIONS")
+        return response
+
+    logging.getLogger("llm_atlas").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,157 @@
+"""/sparql and /sparql/update: the SPARQL 1.1 Query and Update protocols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, request
+
+from . import negotiation as neg
+from .guard import add_using, analyse, check_dataset
+from .http_errors import BadRequest, UnsupportedMediaType
+from .service_description import service_description
+from .web_common import body_bytes, charset_is_utf8, query_slot, require_token, state, utf8
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class ProtocolRequest:
+    """The operation text and dataset parameters of one protocol request."""
+
+    text: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+
+
+def _params(pairs: list[tuple[str, str]], key: str) -> list[str]:
+    return [v for k, v in pairs if k == key]
+
+
+def _form_pairs(data: bytes) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(utf8(data, "request body"), keep_blank_values=True,
+                         encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest("the form body percent-encodes bytes that are not UTF-8") from None
+
+
+def _url_pairs() -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True,
+                         encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest("the URL percent-encodes bytes that are not UTF-8") from None
+
+
+def _read(operation: str, direct_type: str, graph_keys: tuple[str, str]) -> ProtocolRequest:
+    """Read a query or update from GET parameters, a form, or a direct POST body."""
+    url = _url_pairs()
+    limit = state().settings.max_query_bytes
+    if request.method == "GET":
+        pairs = url
+    elif request.mimetype == FORM:
+        charset_is_utf8()
+        pairs = _form_pairs(body_bytes(limit))
+    elif request.mimetype == direct_type:
+        charset_is_utf8()
+        pairs = url + [(operation, utf8(body_bytes(limit), f"{operation} body"))]
+    elif not request.mimetype:
+        raise UnsupportedMediaType(
+            f"a POSTed {operation} needs a Content-Type: {FORM} or {direct_type}")
+    else:
+        raise UnsupportedMediaType(
+            f"Content-Type {request.mimetype} is not a SPARQL {operation}; "
+            f"use {FORM} or {direct_type}")
+    texts = _params(pairs, operation)
+    if len(texts) > 1:
+        raise BadRequest(f"the request has {len(texts)} `{operation}` parameters; send exactly one")
+    if len(texts[0] if texts else "") > limit:
+        raise BadRequest(f"the {operation} is longer than {limit} characters")
+    return ProtocolRequest(texts[0] if texts else None, _params(pairs, graph_keys[0]),
+                           _params(pairs, graph_keys[1]))
+
+
+def _negotiate(form: str | None) -> tuple[neg.Format | None, neg.Format | None]:
+    """The result formats for a query form, from `format=` or Accept; 406 when none fits."""
+    named = request.args.get("format")
+    accept = request.headers.get("Accept")
+    choose = (lambda offered: neg.by_name(offered, named)) if named else (
+        lambda offered: neg.choose(offered, accept))
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return None, choose(neg.GRAPHS)
+    return choose(neg.SOLUTIONS), None
+
+
+def _run_query(req: ProtocolRequest, base_iri: str, formats=None):
+    """Guard, negotiate and evaluate a query; answer (kind, body, format)."""
+    analysis = analyse(req.text)
+    explicit = req.default_graphs or req.named_graphs
+    store = state().store
+    check_dataset(req.default_graphs + req.named_graphs if explicit else analysis.dataset_iris,
+                  store.graph_exists)
+    solutions, graphs = formats or _negotiate(analysis.form)
+    with query_slot():
+        kind, body = store.query(
+            req.text,
+            default_graphs=req.default_graphs or None if explicit else None,
+            named_graphs=req.named_graphs or None if explicit else None,
+            solution_format=solutions.name if solutions else "json",
+            graph_format=graphs.name if graphs else "turtle",
+            base_iri=base_iri,
+        )
+    fmt = graphs if kind == "graph" else solutions
+    return kind, body, fmt
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def query_endpoint() -> Response:
+    """SPARQL 1.1 Query Protocol; a bare GET gives the Service Description or the query page."""
+    if request.method == "GET" and "update" in request.args:
+        raise BadRequest("updates are not accepted by GET; POST them to /sparql/update")
+    req = _read("query", "application/sparql-query", ("default-graph-uri", "named-graph-uri"))
+    if req.text is None:
+        if request.method == "POST":
+            raise BadRequest("the request has no `query`; updates go to /sparql/update")
+        if neg.prefers_html(request.headers.get("Accept")):
+            return _page(None)
+        return service_description(request.base_url)
+    if neg.prefers_html(request.headers.get("Accept")) and "format" not in request.args:
+        return _page(req)
+    kind, body, fmt = _run_query(req, request.base_url)
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _page(req: ProtocolRequest | None) -> Response:
+    """The browser page: a textarea, the named questions, and a results table."""
+    from .pages import query_page  # the page module pulls in templates only when needed
+
+    return query_page(req.text if req else None,
+                      (lambda text: _run_query(ProtocolRequest(text, [], []), request.base_url,
+                                               (neg.BY_NAME["json"], neg.BY_NAME["ntriples"])))
+                      if req else None)
+
+
+@bp.route("/sparql/update", methods=["POST"])
+def update_endpoint() -> Response:
+    """SPARQL 1.1 Update Protocol: token only, never a fetch."""
+    require_token()
+    req = _read("update", "application/sparql-update",
+                ("using-graph-uri", "using-named-graph-uri"))
+    if req.text is None:
+        raise BadRequest("the request has no `update` parameter")
+    analyse(req.text)  # refuses SERVICE and LOAD
+    text = add_using(req.text, req.default_graphs, req.named_graphs)
+    state().store.update(text, base_iri=request.base_url)
+    return Response(status=204)
+
+
+@bp.route("/sparql/update", methods=["GET"])
+def update_by_get() -> Response:
+    raise BadRequest("updates must be POSTed (SPARQL 1.1 Protocol, section 2.2)")
+

@@ -1,0 +1,56 @@
+"""Settings: defaults, then environment variables LLM_ATLAS_*, then command-line flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .namespaces import BASE_IRI
+
+
+def default_data_dir() -> Path:
+    """A per-user data folder ($XDG_DATA_HOME/llm-atlas/store, ~/.local/share/... by default)."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "llm-atlas" / "store"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service can be told; see README for each one's meaning."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    memory: bool = False  # a throwaway store in a temporary folder, removed on exit
+    sources: str | None = None  # another copy of the knowledge to build from
+    host: str = "127.0.0.1"
+    port: int = 8000
+    threads: int = 16
+    base_iri: str = BASE_IRI
+    token: str | None = None  # writes are enabled only when a token is set
+    timeout: float = 30.0  # seconds a query may run
+    max_rows: int = 100_000
+    max_concurrent_queries: int = 8
+    queue_wait: float = 10.0  # seconds a query may wait for a free slot before 503
+    max_query_bytes: int = 1_000_000
+    max_upload_bytes: int = 16_000_000
+
+    def with_overrides(self, **values) -> Settings:
+        """A copy with the given (non-None) values replaced."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+_CASTS = {"data_dir": Path, "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
+          "port": int, "threads": int, "timeout": float, "max_rows": int,
+          "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
+          "max_upload_bytes": int}
+
+
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Defaults overridden by LLM_ATLAS_<NAME> variables (e.g. LLM_ATLAS_TOKEN)."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        raw = environ.get("LLM_ATLAS_" + f.name.upper())
+        if raw is not None and raw != "":
+            values[f.name] = _CASTS.get(f.name, str)(raw)
+    return Settings().with_overrides(**values)

@@ -1,0 +1,247 @@
+"""The embedded store: an Oxigraph engine process that this one supervises.
+
+Reads that lose their engine (because another query's deadline restarted it) are retried once;
+a query that passes its deadline restarts the engine, which is what really stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from multiprocessing.connection import Client, Connection
+from pathlib import Path
+
+from .engine import KEY_ENV
+from .errors import (
+    GraphExists,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    StoreFault,
+    StoreUnavailable,
+)
+
+log = logging.getLogger("llm_atlas.store")
+
+_ERROR_TYPES = {
+    "SyntaxError": QuerySyntaxError,
+    "ValueError": QuerySyntaxError,
+    "ResultTooLarge": ResultTooLarge,
+    "GraphExists": GraphExists,
+}
+
+
+class _Process:
+    """One running engine and the idle connections to it."""
+
+    def __init__(self, popen: subprocess.Popen, address: str, key: bytes, generation: int):
+        self.popen, self.address, self.key, self.generation = popen, address, key, generation
+        self.idle: list[Connection] = []
+
+
+class EmbeddedStore:
+    """The store interface over an Oxigraph engine process on a data directory."""
+
+    backend = "oxigraph-embedded"
+
+    def __init__(self, path: Path | None, *, timeout: float = 30.0, max_rows: int = 100_000,
+                 sources_root: str | None = None, build_if_empty: bool = True,
+                 start_timeout: float = 600.0):
+        self._tmp = tempfile.mkdtemp(prefix="llm-atlas-engine-")
+        self.memory = path is None
+        self.path = Path(self._tmp) / "store" if path is None else Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.timeout, self.max_rows = timeout, max_rows
+        self._sources_root, self._build_if_empty = sources_root, build_if_empty
+        self._start_timeout = start_timeout
+        self._lock = threading.Lock()
+        self._writes = threading.Condition()
+        self._writes_in_flight = 0
+        self._restarting = 0
+        self._proc: _Process | None = None
+        self._generation = 0
+        self.restarts = 0
+
+    # -- process lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self._proc is None:
+                self._proc = self._spawn()
+
+    def _spawn(self) -> _Process:
+        self._generation += 1
+        key = secrets.token_bytes(32)
+        address = os.path.join(self._tmp, f"engine-{self._generation}.sock")
+        cmd = [sys.executable, "-m", "llm_atlas.engine", "--path", str(self.path),
+               "--address", address]
+        if self._build_if_empty:
+            cmd.append("--build-if-empty")
+        if self._sources_root:
+            cmd += ["--sources", str(self._sources_root)]
+        env = dict(os.environ, **{KEY_ENV: key.hex()})
+        popen = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                 text=True)
+        ready = threading.Event()
+        line: list[str] = []
+
+        def wait_ready() -> None:
+            line.append(popen.stdout.readline())
+            ready.set()
+
+        threading.Thread(target=wait_ready, daemon=True).start()
+        if not ready.wait(self._start_timeout) or line[0].strip() != "ready":
+            popen.kill()
+            popen.wait()
+            raise StoreUnavailable(
+                f"the Oxigraph engine did not start on {self.path} (exit code {popen.poll()}); "
+                "is another process using this data directory?"
+            )
+        return _Process(popen, address, key, self._generation)
+
+    def _restart(self, generation: int) -> None:
+        """Kill the engine of a generation (if still current) and start a new one.
+
+        Writes in flight finish first (new ones wait), so a restart never cuts a write short.
+        """
+        with self._writes:
+            self._restarting += 1
+            self._writes.wait_for(lambda: self._writes_in_flight == 0, timeout=60)
+        try:
+            with self._lock:
+                proc = self._proc
+                if proc is None or proc.generation != generation:
+                    return  # someone else already restarted it
+                proc.popen.kill()
+                proc.popen.wait()
+                for conn in proc.idle:
+                    conn.close()
+                self.restarts += 1
+                log.warning("engine restarted (a query passed its deadline or the engine died)")
+                self._proc = self._spawn()
+        finally:
+            with self._writes:
+                self._restarting -= 1
+                self._writes.notify_all()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._proc is not None:
+                for conn in self._proc.idle:
+                    conn.close()
+                self._proc.popen.terminate()
+                try:
+                    self._proc.popen.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._proc.popen.kill()
+                    self._proc.popen.wait()
+                self._proc = None
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    # -- calls -------------------------------------------------------------------------------
+    def _checkout(self) -> tuple[_Process, Connection]:
+        self.start()
+        with self._lock:
+            proc = self._proc
+            if proc.idle:
+                return proc, proc.idle.pop()
+        try:
+            return proc, Client(proc.address, family="AF_UNIX", authkey=proc.key)
+        except (OSError, EOFError) as exc:
+            raise ConnectionError(str(exc)) from exc
+
+    def _checkin(self, proc: _Process, conn: Connection) -> None:
+        with self._lock:
+            if self._proc is proc:
+                proc.idle.append(conn)
+                return
+        conn.close()
+
+    def _call(self, op: str, *args, deadline: float | None = None, write: bool = False,
+              **kwargs):
+        for attempt in (1, 2):
+            try:
+                proc, conn = self._checkout()
+            except ConnectionError:
+                self._restart(self._proc.generation if self._proc else 0)
+                continue
+            try:
+                conn.send((op, args, kwargs))
+                if not conn.poll(deadline):
+                    conn.close()
+                    self._restart(proc.generation)
+                    raise QueryTimeout(
+                        f"the query ran past the {deadline:g} s limit and was stopped; "
+                        "narrow it (add LIMIT, more selective patterns) and try again"
+                    )
+                reply = conn.recv()
+            except (EOFError, OSError) as exc:
+                conn.close()
+                if write or attempt == 2:
+                    raise StoreUnavailable(f"the store engine stopped during {op}: {exc}") from exc
+                if proc.popen.poll() is not None:  # the engine died rather than being restarted
+                    self._restart(proc.generation)
+                continue
+            self._checkin(proc, conn)
+            if reply[0] == "ok":
+                return reply[1]
+            _, kind, message = reply
+            if reply[0] == "fault":
+                raise StoreFault(f"{kind}: {message}")
+            raise _ERROR_TYPES.get(kind, StoreFault)(message)
+        raise StoreUnavailable(f"the store engine could not be reached for {op}")
+
+    def _write(self, op: str, *args, **kwargs):
+        with self._writes:
+            self._writes.wait_for(lambda: self._restarting == 0)
+            self._writes_in_flight += 1
+        try:
+            return self._call(op, *args, write=True, deadline=None, **kwargs)
+        finally:
+            with self._writes:
+                self._writes_in_flight -= 1
+                self._writes.notify_all()
+
+    # -- the store interface -----------------------------------------------------------------
+    def query(self, text: str, *, default_graphs=None, named_graphs=None,
+              solution_format: str = "json", graph_format: str = "turtle",
+              timeout: float | None = None, base_iri: str | None = None) -> tuple[str, bytes]:
+        return self._call("query", text, default_graphs=default_graphs,
+                          named_graphs=named_graphs, solution_format=solution_format,
+                          graph_format=graph_format, max_rows=self.max_rows, base_iri=base_iri,
+                          deadline=timeout or self.timeout)
+
+    def update(self, text: str, base_iri: str | None = None) -> None:
+        self._write("update", text, base_iri=base_iri)
+
+    def graph_exists(self, iri: str) -> bool:
+        return self._call("graph_exists", iri, deadline=self.timeout)
+
+    def named_graphs(self) -> list[str]:
+        return self._call("named_graphs", deadline=self.timeout)
+
+    def get_graph(self, iri: str | None, fmt: str = "turtle") -> bytes | None:
+        return self._call("get_graph", iri, fmt, deadline=self.timeout)
+
+    def write_graph(self, iri: str | None, data: bytes, fmt: str, *, replace: bool,
+                    base_iri: str | None = None, must_be_new: bool = False) -> bool:
+        return self._write("write_graph", iri, data, fmt, replace=replace, base_iri=base_iri,
+                           must_be_new=must_be_new)
+
+    def drop_graph(self, iri: str | None) -> bool:
+        return self._write("drop_graph", iri)
+
+    def size(self) -> int:
+        return self._call("size", deadline=self.timeout)
+
+    def build(self) -> dict:
+        return self._write("build", self._sources_root)
+
+    def health(self) -> dict:
+        return {"backend": self.backend, "ok": self._call("ping", deadline=5.0),
+                "restarts": self.restarts}

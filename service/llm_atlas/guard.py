@@ -1,0 +1,163 @@
+"""What a query or update may do, decided from its tokens before any engine sees it.
+
+The endpoint must never make an outbound request: `SERVICE`, `LOAD` and dataset IRIs that the
+store does not hold are refused here. A small SPARQL lexer (strings, IRIs, comments and
+brackets understood) finds them, so the same rule holds whatever engine evaluates the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .errors import AtlasError
+
+
+class QueryRefused(AtlasError):
+    """The request asks for something this endpoint does not do (a client error)."""
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<word>[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*(?::[\w\-.:%\\\u00B7-\uFFFF]*)?
+             |:[\w\-.:%\\\u00B7-\uFFFF]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    depth: int  # brace depth at the token
+
+
+def tokens(text: str) -> list[Token]:
+    """The meaningful tokens of a SPARQL text (no white space, no comments)."""
+    out, depth = [], 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        value = match.group()
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "other" and value == "}":
+            depth -= 1
+        out.append(Token(kind, value, match.start(), depth))
+        if kind == "other" and value == "{":
+            depth += 1
+    return out
+
+
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+@dataclass
+class Analysis:
+    """What a request names that the guard cares about."""
+
+    dataset_iris: list[str] = field(default_factory=list)  # FROM, FROM NAMED, USING, WITH
+    form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE for a query
+    has_dataset_clause: bool = False
+    has_using: bool = False
+
+
+def _prefixes(toks: list[Token]) -> dict[str, str]:
+    found = {}
+    for i, tok in enumerate(toks[:-2]):
+        if tok.kind == "word" and tok.text.upper() == "PREFIX" and toks[i + 2].kind == "iri":
+            found[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
+    return found
+
+
+def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
+    if tok.kind == "iri":
+        return tok.text[1:-1]
+    if tok.kind == "word" and ":" in tok.text:
+        prefix, local = tok.text.split(":", 1)
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return None
+
+
+def analyse(text: str) -> Analysis:
+    """Refuse SERVICE and LOAD; collect the dataset IRIs a query or update names."""
+    toks = tokens(text)
+    prefixes = _prefixes(toks)
+    analysis = Analysis()
+    for i, tok in enumerate(toks):
+        if tok.kind != "word":
+            continue
+        keyword = tok.text.upper()
+        if analysis.form is None and tok.depth == 0 and keyword in _FORMS:
+            analysis.form = keyword
+        if keyword == "SERVICE":
+            raise QueryRefused(
+                "SERVICE (federated query) is not allowed on this endpoint: it would make the "
+                "server fetch from another address. Query the remote endpoint directly."
+            )
+        if keyword == "LOAD":
+            raise QueryRefused(
+                "LOAD is not allowed on this endpoint: it would make the server fetch a remote "
+                "document. Send the data in the request body to the Graph Store Protocol instead."
+            )
+        if keyword in ("FROM", "USING", "WITH") and tok.depth == 0:
+            j = i + 1
+            if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "NAMED":
+                j += 1
+            if j < len(toks):
+                iri = _resolve(toks[j], prefixes)
+                if iri is not None:
+                    analysis.dataset_iris.append(iri)
+            analysis.has_dataset_clause |= keyword == "FROM"
+            analysis.has_using |= keyword in ("USING", "WITH")
+    return analysis
+
+
+def check_dataset(iris: Iterable[str], known: Callable[[str], bool]) -> None:
+    """Refuse any dataset IRI the store does not hold (it would otherwise be fetched)."""
+    for iri in iris:
+        if not known(iri):
+            raise QueryRefused(
+                f"the dataset names the graph <{iri}>, which this store does not hold; "
+                "only graphs already in the store can be used in FROM, FROM NAMED, USING, WITH, "
+                "default-graph-uri or named-graph-uri"
+            )
+
+
+def add_using(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:
+    """Apply the protocol's using-graph-uri / using-named-graph-uri to each operation's WHERE.
+
+    The protocol gives them the meaning of USING / USING NAMED clauses; an operation that has
+    its own USING or WITH conflicts with them (SPARQL 1.1 Protocol, section 2.2.3).
+    """
+    if not default_graphs and not named_graphs:
+        return update
+    if analyse(update).has_using:
+        raise QueryRefused(
+            "using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH in "
+            "the update itself; give the dataset in one place only"
+        )
+    clauses = " ".join([f"USING <{g}>" for g in default_graphs]
+                       + [f"USING NAMED <{g}>" for g in named_graphs])
+    toks = tokens(update)
+    out, last = [], 0
+    for i, tok in enumerate(toks):
+        if tok.kind == "word" and tok.text.upper() == "WHERE" and tok.depth == 0:
+            previous = toks[i - 1] if i else None
+            if previous and previous.kind == "word" and previous.text.upper() == "DELETE":
+                continue  # DELETE WHERE takes no USING clause
+            out.append(update[last:tok.start])
+            out.append(clauses + " ")
+            last = tok.start
+    out.append(update[last:])
+    return "".join(out)

@@ -1,0 +1,113 @@
+"""One table of formats for every response, and choosing among them by Accept or name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # our key, also the engine's
+    media_type: str
+    extension: str
+    kind: str  # "solutions", "graph" or "page"
+    aliases: tuple[str, ...] = ()  # other names accepted in format= and Accept
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", "srj", "solutions", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", "srx", "solutions", ("application/xml",)),
+    Format("csv", "text/csv", "csv", "solutions"),
+    Format("tsv", "text/tab-separated-values", "tsv", "solutions"),
+    Format("turtle", "text/turtle", "ttl", "graph", ("ttl", "application/x-turtle")),
+    Format("ntriples", "application/n-triples", "nt", "graph", ("nt", "n-triples")),
+    Format("rdfxml", "application/rdf+xml", "rdf", "graph", ("rdf", "rdf/xml", "xml")),
+    Format("jsonld", "application/ld+json", "jsonld", "graph", ("json-ld", "json")),
+    Format("html", "text/html", "html", "page", ("application/xhtml+xml",)),
+)
+BY_NAME = {f.name: f for f in FORMATS}
+SOLUTIONS = [f for f in FORMATS if f.kind == "solutions"]
+GRAPHS = [f for f in FORMATS if f.kind == "graph"]
+HTML = BY_NAME["html"]
+
+
+class NotAcceptable(Exception):
+    """None of the offered formats is acceptable to the client."""
+
+    def __init__(self, offered: list[Format]):
+        self.offered = offered
+        super().__init__("no acceptable format; this resource is available as "
+                         + ", ".join(f.media_type for f in offered))
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """Media ranges and their q-values, in header order; malformed entries are skipped."""
+    ranges = []
+    for part in (header or "").split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if "/" not in media:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q))
+    return ranges
+
+
+def _quality(fmt: Format, ranges: list[tuple[str, float]]) -> float:
+    """The q of the most specific range that matches a format (RFC 9110 section 12.5.1)."""
+    best, best_specificity = 0.0, -1
+    for media in (fmt.media_type, *[a for a in fmt.aliases if "/" in a]):
+        kind, _, _sub = media.partition("/")
+        for accepted, q in ranges:
+            if accepted == media:
+                specificity = 3 if media == fmt.media_type else 2
+            elif accepted == f"{kind}/*":
+                specificity = 1
+            elif accepted == "*/*":
+                specificity = 0
+            else:
+                continue
+            if specificity > best_specificity:
+                best, best_specificity = q, specificity
+    return best
+
+
+def choose(offered: list[Format], accept: str | None) -> Format:
+    """The offered format the client prefers; the first offered when Accept is absent."""
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offered[0]
+    scored = [(_quality(f, ranges), -i, f) for i, f in enumerate(offered)]
+    q, _, best = max(scored, key=lambda s: (s[0], s[1]))
+    if q <= 0:
+        raise NotAcceptable(offered)
+    return best
+
+
+def by_name(offered: list[Format], name: str) -> Format:
+    """A format named in a `format=` parameter or by a file extension."""
+    wanted = name.strip().lower()
+    for fmt in offered:
+        if wanted in (fmt.name, fmt.media_type, fmt.extension, *fmt.aliases):
+            return fmt
+    raise NotAcceptable(offered)
+
+
+def prefers_html(accept: str | None) -> bool:
+    """True when the client names HTML explicitly and ranks it at least as high as our data formats.
+
+    Browsers do; curl's `*/*` and SPARQL clients' explicit result types do not.
+    """
+    ranges = parse_accept(accept)
+    named = {m for m, _ in ranges}
+    if not named & {HTML.media_type, *HTML.aliases}:
+        return False
+    html = _quality(HTML, ranges)
+    return html > 0 and html >= max(_quality(f, ranges) for f in (*SOLUTIONS, *GRAPHS))

@@ -1,0 +1,132 @@
+"""SPARQL results written from pyoxigraph terms: JSON, XML, CSV and TSV, plus RDF graphs."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# result format name -> media type
+SOLUTION_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_FORMATS = {
+    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
+    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
+    "trig": ("application/trig", ox.RdfFormat.TRIG),
+    "nquads": ("application/n-quads", ox.RdfFormat.N_QUADS),
+}
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {
+        "subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+        "object": _json_term(term.object)}}
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            datatype = quoteattr(term.datatype.value)
+            return f"<literal datatype={datatype}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
+            f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}</object></triple>")
+
+
+def _csv_field(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        value = "_:" + term.value
+    elif isinstance(term, (ox.NamedNode, ox.Literal)):
+        value = term.value
+    else:
+        value = str(term)
+    if any(c in value for c in ',"\r\n'):
+        value = '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _tsv_field(term) -> str:
+    # pyoxigraph's str() of a term is its N-Triples / Turtle form, which TSV results use.
+    return "" if term is None else str(term).replace("\t", "\\t")
+
+
+def write_solutions(variables: Sequence[str], rows: Iterable[Sequence], fmt: str) -> bytes:
+    """Serialize SELECT solutions; rows hold a term or None per variable."""
+    if fmt == "json":
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+                    for row in rows]
+        return json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode()
+    out = io.StringIO()
+    if fmt == "xml":
+        out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                  "<head>")
+        out.writelines(f"<variable name={quoteattr(v)}/>" for v in variables)
+        out.write("</head><results>")
+        for row in rows:
+            out.write("<result>")
+            out.writelines(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                           for v, t in zip(variables, row, strict=True) if t is not None)
+            out.write("</result>")
+        out.write("</results></sparql>\n")
+    elif fmt == "csv":
+        out.write(",".join(variables) + "\r\n")
+        for row in rows:
+            out.write(",".join(_csv_field(t) for t in row) + "\r\n")
+    elif fmt == "tsv":
+        out.write("\t".join("?" + v for v in variables) + "\n")
+        for row in rows:
+            out.write("\t".join(_tsv_field(t) for t in row) + "\n")
+    else:
+        raise ValueError(f"unknown solution format {fmt!r}")
+    return out.getvalue().encode()
+
+
+def write_boolean(value: bool, fmt: str) -> bytes:
+    """Serialize an ASK answer."""
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+    if fmt in ("csv", "tsv"):
+        return b"true\n" if value else b"false\n"
+    raise ValueError(f"unknown boolean format {fmt!r}")
+
+
+def write_graph(triples: Iterable, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialize triples (or quads, for TriG/N-Quads) with pyoxigraph's own writers."""
+    _, rdf_format = GRAPH_FORMATS[fmt]
+    kwargs = {"prefixes": prefixes} if prefixes and fmt in ("turtle", "trig", "rdfxml") else {}
+    return ox.serialize(triples, format=rdf_format, **kwargs) or b""

@@ -1,0 +1,83 @@
+"""Helpers every blueprint uses: the app's state, bearer tokens, query slots, bodies."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from flask import current_app, request
+
+from .config import Settings
+from .errors import StoreBusy
+from .http_errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
+
+
+@dataclass
+class AtlasState:
+    """What the app factory builds and the blueprints share (never module globals)."""
+
+    settings: Settings
+    store: object
+    query_slots: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.query_slots = threading.BoundedSemaphore(self.settings.max_concurrent_queries)
+
+
+def state() -> AtlasState:
+    return current_app.extensions["llm_atlas"]
+
+
+@contextmanager
+def query_slot():
+    """Hold one of the limited query slots, or answer 503 after waiting queue_wait seconds."""
+    slots = state().query_slots
+    if not slots.acquire(timeout=state().settings.queue_wait):
+        raise StoreBusy(
+            f"all {state().settings.max_concurrent_queries} query slots are busy; retry shortly"
+        )
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def require_token() -> None:
+    """Writes need `Authorization: Bearer <token>`; a server without a token is read-only."""
+    token = state().settings.token
+    if not token:
+        raise Forbidden("this server is read-only: writes are enabled only when it is started "
+                        "with a token (--token or LLM_ATLAS_TOKEN)")
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise Unauthorized("this write needs the header `Authorization: Bearer <token>`")
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise Unauthorized("the bearer token is not valid for this server")
+
+
+def body_bytes(limit: int) -> bytes:
+    """The request body, refused with 413 past the limit."""
+    length = request.content_length
+    if length is not None and length > limit:
+        raise PayloadTooLarge(f"the request body has {length} bytes; the limit is {limit}")
+    data = request.get_data(cache=True)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the request body is over the limit of {limit} bytes")
+    return data
+
+
+def utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the {what} is not valid UTF-8 (byte {exc.start}); "
+                         "SPARQL requests must be encoded in UTF-8") from None
+
+
+def charset_is_utf8() -> None:
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise BadRequest(f"charset {charset} is not supported; send UTF-8")

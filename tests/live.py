@@ -1,0 +1,96 @@
+"""Real servers on loopback for tests: start `llm-atlas serve` on a free port, talk HTTP, stop."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+def request(url: str, method: str = "GET", body: bytes | None = None,
+            headers: dict[str, str] | None = None, timeout: float = 60) -> Reply:
+    """One HTTP request to a loopback URL (refuses any other host)."""
+    parts = urlsplit(url)
+    assert parts.hostname == HOST, f"tests talk to {HOST} only, not {parts.hostname}"
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        conn.request(method, path or "/", body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+    finally:
+        conn.close()
+
+
+class Server:
+    """`llm-atlas serve` in a child process, on a free loopback port."""
+
+    def __init__(self, workdir: Path, *args: str, token: str | None = "test-token",
+                 env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.token = token
+        self.log = workdir / f"server-{self.port}.log"
+        cmd = [sys.executable, "-m", "llm_atlas", "serve", "--host", HOST,
+               "--port", str(self.port), *args]
+        if token:
+            cmd += ["--token", token]
+        self._log_file = open(self.log, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})}, start_new_session=True)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if request(self.url + "/health", timeout=5).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not become healthy: {self.log.read_text()}")
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the server and its engine (they share a process group)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log_file.close()
