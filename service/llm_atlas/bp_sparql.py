@@ -25,6 +25,7 @@ class ProtocolRequest:
     text: str | None
     default_graphs: list[str]
     named_graphs: list[str]
+    format: str | None = None  # a `format=` parameter (URL or form), overriding Accept
 
 
 def _params(pairs: list[tuple[str, str]], key: str) -> list[str]:
@@ -71,13 +72,14 @@ def _read(operation: str, direct_type: str, graph_keys: tuple[str, str]) -> Prot
         raise BadRequest(f"the request has {len(texts)} `{operation}` parameters; send exactly one")
     if len(texts[0] if texts else "") > limit:
         raise BadRequest(f"the {operation} is longer than {limit} characters")
+    formats = _params(pairs, "format") or _params(url, "format")
     return ProtocolRequest(texts[0] if texts else None, _params(pairs, graph_keys[0]),
-                           _params(pairs, graph_keys[1]))
+                           _params(pairs, graph_keys[1]), formats[0] if formats else None)
 
 
-def _negotiate(form: str | None) -> tuple[neg.Format | None, neg.Format | None]:
+def _negotiate(form: str | None, named: str | None) -> tuple[neg.Format | None,
+                                                             neg.Format | None]:
     """The result formats for a query form, from `format=` or Accept; 406 when none fits."""
-    named = request.args.get("format")
     accept = request.headers.get("Accept")
     choose = (lambda offered: neg.by_name(offered, named)) if named else (
         lambda offered: neg.choose(offered, accept))
@@ -93,7 +95,7 @@ def _run_query(req: ProtocolRequest, base_iri: str, formats=None):
     store = state().store
     check_dataset(req.default_graphs + req.named_graphs if explicit else analysis.dataset_iris,
                   store.graph_exists)
-    solutions, graphs = formats or _negotiate(analysis.form)
+    solutions, graphs = formats or _negotiate(analysis.form, req.format)
     with query_slot():
         kind, body = store.query(
             req.text,
@@ -119,7 +121,7 @@ def query_endpoint() -> Response:
         if neg.prefers_html(request.headers.get("Accept")):
             return _page(None)
         return service_description(request.base_url)
-    if neg.prefers_html(request.headers.get("Accept")) and "format" not in request.args:
+    if neg.prefers_html(request.headers.get("Accept")) and req.format is None:
         return _page(req)
     kind, body, fmt = _run_query(req, request.base_url)
     response = Response(body, mimetype=fmt.media_type)

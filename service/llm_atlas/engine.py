@@ -32,6 +32,10 @@ KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
 class ResultTooLarge(Exception):
     """A query produced more rows than the configured limit."""
 
+    def __init__(self, limit: int):
+        super().__init__(f"the result has more than {limit} rows, the limit of this endpoint; "
+                         "add LIMIT and OFFSET to page through it")
+
 
 class GraphExists(Exception):
     """A graph that must be new is already in the store."""

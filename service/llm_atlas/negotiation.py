@@ -19,9 +19,10 @@ FORMATS: tuple[Format, ...] = (
     Format("xml", "application/sparql-results+xml", "srx", "solutions", ("application/xml",)),
     Format("csv", "text/csv", "csv", "solutions"),
     Format("tsv", "text/tab-separated-values", "tsv", "solutions"),
-    Format("turtle", "text/turtle", "ttl", "graph", ("ttl", "application/x-turtle")),
+    Format("turtle", "text/turtle", "ttl", "graph",
+           ("ttl", "application/x-turtle", "application/turtle", "n3", "text/n3")),
     Format("ntriples", "application/n-triples", "nt", "graph", ("nt", "n-triples")),
-    Format("rdfxml", "application/rdf+xml", "rdf", "graph", ("rdf", "rdf/xml", "xml")),
+    Format("rdfxml", "application/rdf+xml", "rdf", "graph", ("rdf", "rdf+xml", "rdf/xml", "xml")),
     Format("jsonld", "application/ld+json", "jsonld", "graph", ("json-ld", "json")),
     Format("html", "text/html", "html", "page", ("application/xhtml+xml",)),
 )
