@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
+
 from live import HOST, Server, request
 
 ATLAS = "https://w3id.org/llm-atlas/ontology/"
