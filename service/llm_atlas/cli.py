@@ -142,6 +142,38 @@ def build(data_dir: str | None, memory: bool | None, root: str | None) -> None:
         store.close()
 
 
+LOADABLE = {".ttl": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig",
+            ".rdf": "rdfxml", ".jsonld": "jsonld"}
+
+
+@main.command()
+@_store_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--graph", help="Named graph for triples (quads keep their own graphs).")
+def load(data_dir, memory, root, files, graph) -> None:
+    """Bulk-load RDF files into the store (Oxigraph's bulk loader; not one transaction)."""
+    from .app import make_store
+    from .errors import StoreError
+
+    settings = _settings(data_dir=data_dir, memory=memory, sources=root)
+    store = make_store(settings)
+    store._build_if_empty = False
+    try:
+        store.start()
+        for name in files:
+            fmt = LOADABLE.get(Path(name).suffix.lower())
+            if fmt is None:
+                click.echo(f"error: {name}: use one of {', '.join(LOADABLE)}", err=True)
+                sys.exit(EXIT_CANNOT_RUN)
+            added = store.bulk_load(str(Path(name).resolve()), fmt, graph)
+            click.echo(f"loaded {added} quads from {name}")
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    finally:
+        store.close()
+
+
 @main.command()
 @_store_options
 @click.option("--host", help="Interface to listen on (default 127.0.0.1).")

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections import deque
 from multiprocessing.connection import Client, Connection
 from pathlib import Path
 
@@ -35,6 +37,13 @@ _ERROR_TYPES = {
     "ResultTooLarge": ResultTooLarge,
     "GraphExists": GraphExists,
 }
+
+
+def _forward(stream, recent: deque) -> None:
+    """Copy the engine's log to ours, keeping the last lines for error messages."""
+    for text in stream:
+        recent.append(text)
+        sys.stderr.write(text)
 
 
 class _Process:
@@ -85,8 +94,10 @@ class EmbeddedStore:
         if self._sources_root:
             cmd += ["--sources", str(self._sources_root)]
         env = dict(os.environ, **{KEY_ENV: key.hex()})
-        popen = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-                                 text=True)
+        popen = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=env, text=True)
+        recent: deque[str] = deque(maxlen=20)
+        threading.Thread(target=_forward, args=(popen.stderr, recent), daemon=True).start()
         ready = threading.Event()
         line: list[str] = []
 
@@ -98,9 +109,11 @@ class EmbeddedStore:
         if not ready.wait(self._start_timeout) or line[0].strip() != "ready":
             popen.kill()
             popen.wait()
+            time.sleep(0.1)  # let the forwarder read the engine's last words
+            last = [r for r in recent if r.strip()][-1:] or ["(no output)"]
             raise StoreUnavailable(
-                f"the Oxigraph engine did not start on {self.path} (exit code {popen.poll()}); "
-                "is another process using this data directory?"
+                f"the Oxigraph engine on {self.path} did not start (exit code {popen.poll()}): "
+                f"{last[0].strip()}"
             )
         return _Process(popen, address, key, self._generation)
 
@@ -238,6 +251,9 @@ class EmbeddedStore:
 
     def size(self) -> int:
         return self._call("size", deadline=self.timeout)
+
+    def bulk_load(self, path: str, fmt: str, graph: str | None = None) -> int:
+        return self._write("bulk_load", path, fmt, graph)
 
     def build(self) -> dict:
         return self._write("build", self._sources_root)

@@ -82,12 +82,14 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
     """Validate a data graph against shapes, with the ontology mixed in for class and term lookups.
 
     RDFS inference stays off on purpose: it would entail the ranges of properties and so hide
-    exactly the range violations the shapes are there to find.
+    exactly the range violations the shapes are there to find. The ontology is merged into a
+    copy of the data here rather than passed as pyshacl's ont_graph, whose node cloning recurses
+    without end on the ontology's nested class expressions.
     """
+    combined = data if ontology is None else data + ontology
     _conforms, report_graph, _text_report = pyshacl.validate(
-        data,
+        combined,
         shacl_graph=shapes,
-        ont_graph=ontology,
         inference="none",
         advanced=True,
         meta_shacl=False,
