@@ -34,3 +34,29 @@ def test_the_console_script_points_at_a_function_that_exists():
 
 def test_package_version_is_the_ontology_version(ontology):
     assert __version__ == str(ontology.value(ONTOLOGY_IRI, OWL.versionInfo))
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from dataclasses import fields
+
+    from llm_atlas.config import Settings
+
+    readme = (REPO / "README.md").read_text()
+    missing = [f.name for f in fields(Settings) if f"LLM_ATLAS_{f.name.upper()}" not in readme]
+    assert missing == []
+
+
+def test_every_command_is_documented_in_the_readme():
+    from llm_atlas.cli import main
+
+    readme = (REPO / "README.md").read_text()
+    missing = [name for name in main.commands if f"`llm-atlas {name}" not in readme]
+    assert missing == []
+
+
+def test_settings_come_from_the_environment():
+    from llm_atlas.config import from_env
+
+    settings = from_env({"LLM_ATLAS_TIMEOUT": "2.5", "LLM_ATLAS_MEMORY": "true",
+                         "LLM_ATLAS_TOKEN": "t"})
+    assert (settings.timeout, settings.memory, settings.token) == (2.5, True, "t")
