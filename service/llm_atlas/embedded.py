@@ -39,11 +39,31 @@ _ERROR_TYPES = {
 }
 
 
+def _stop(popen: subprocess.Popen, *, kill: bool) -> None:
+    """End an engine process and release its pipes."""
+    if popen.poll() is None:
+        (popen.kill if kill else popen.terminate)()
+        try:
+            popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()
+    for pipe in (popen.stdin, popen.stdout, popen.stderr):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
 def _forward(stream, recent: deque) -> None:
     """Copy the engine's log to ours, keeping the last lines for error messages."""
-    for text in stream:
-        recent.append(text)
-        sys.stderr.write(text)
+    try:
+        for text in stream:
+            recent.append(text)
+            sys.stderr.write(text)
+    except (ValueError, OSError):  # the pipe was closed when the engine was stopped
+        return
 
 
 class _Process:
@@ -109,7 +129,8 @@ class EmbeddedStore:
         if not ready.wait(self._start_timeout) or line[0].strip() != "ready":
             popen.kill()
             popen.wait()
-            time.sleep(0.1)  # let the forwarder read the engine's last words
+            time.sleep(0.1)
+            _stop(popen, kill=True)  # let the forwarder read the engine's last words
             last = [r for r in recent if r.strip()][-1:] or ["(no output)"]
             raise StoreUnavailable(
                 f"the Oxigraph engine on {self.path} did not start (exit code {popen.poll()}): "
@@ -130,8 +151,7 @@ class EmbeddedStore:
                 proc = self._proc
                 if proc is None or proc.generation != generation:
                     return  # someone else already restarted it
-                proc.popen.kill()
-                proc.popen.wait()
+                _stop(proc.popen, kill=True)
                 for conn in proc.idle:
                     conn.close()
                 self.restarts += 1
@@ -147,12 +167,7 @@ class EmbeddedStore:
             if self._proc is not None:
                 for conn in self._proc.idle:
                     conn.close()
-                self._proc.popen.terminate()
-                try:
-                    self._proc.popen.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self._proc.popen.kill()
-                    self._proc.popen.wait()
+                _stop(self._proc.popen, kill=False)
                 self._proc = None
         shutil.rmtree(self._tmp, ignore_errors=True)
 
