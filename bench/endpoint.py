@@ -1,8 +1,12 @@
-"""Load time and query latency of our service beside Oxigraph's own server, same data, same client."""
+"""Load time and query latency of our service beside Oxigraph's own server.
+
+Same data, same client, same queries; answers are compared before any figure is kept.
+"""
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -118,10 +122,12 @@ def measure(engine: Engine, runs: int) -> dict:
         proc.wait(timeout=30)
 
 
+def _canonical(rows: list[dict]) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True) for r in rows)
+
+
 def run(workdir: Path, data: Path, runs: int) -> dict:
     """Both systems on the same file; our answers are checked equal to Oxigraph's by value."""
-    import json
-
     results = {}
     for factory in (ours, oxigraph):
         store = workdir / f"store-{factory.__name__}"
@@ -130,8 +136,7 @@ def run(workdir: Path, data: Path, runs: int) -> dict:
     for name in QUERIES:
         mine = json.loads(results["ours"]["answers"][name])["results"]["bindings"]
         theirs = json.loads(results["oxigraph"]["answers"][name])["results"]["bindings"]
-        key = (lambda rows: sorted(json.dumps(r, sort_keys=True) for r in rows))
-        assert key(mine) == key(theirs), f"answers differ on {name}"
+        assert _canonical(mine) == _canonical(theirs), f"answers differ on {name}"
     for r in results.values():
         r.pop("answers")
     return results

@@ -10,6 +10,8 @@ from flask import Flask
 from . import http_errors
 from .config import Settings, from_env
 from .embedded import EmbeddedStore
+from .queries import load_named_queries
+from .sources import find_sources
 from .web_common import AtlasState
 
 
@@ -28,11 +30,13 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
     store = store or make_store(settings)
     store.start()
     atexit.register(store.close)
-    app.extensions["llm_atlas"] = AtlasState(settings=settings, store=store)
+    queries = {q.name: q for q in load_named_queries(
+        find_sources(settings.sources).queries_dir)}
+    app.extensions["llm_atlas"] = AtlasState(settings=settings, store=store, queries=queries)
     http_errors.init_app(app)
-    from . import bp_meta, bp_sparql, bp_store
+    from . import bp_matrix, bp_meta, bp_queries, bp_sparql, bp_store
 
-    for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp):
+    for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp, bp_queries.bp, bp_matrix.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
 from . import negotiation as neg
-from .guard import add_using, analyse, check_dataset
+from .guard import add_using, analyse
 from .http_errors import BadRequest, UnsupportedMediaType
 from .service_description import service_description
-from .web_common import body_bytes, charset_is_utf8, query_slot, require_token, state, utf8
+from .web_common import body_bytes, charset_is_utf8, require_token, state, utf8
+from .web_query import ProtocolRequest, run_query
 
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
-
-
-@dataclass
-class ProtocolRequest:
-    """The operation text and dataset parameters of one protocol request."""
-
-    text: str | None
-    default_graphs: list[str]
-    named_graphs: list[str]
-    format: str | None = None  # a `format=` parameter (URL or form), overriding Accept
 
 
 def _params(pairs: list[tuple[str, str]], key: str) -> list[str]:
@@ -77,38 +67,6 @@ def _read(operation: str, direct_type: str, graph_keys: tuple[str, str]) -> Prot
                            _params(pairs, graph_keys[1]), formats[0] if formats else None)
 
 
-def _negotiate(form: str | None, named: str | None) -> tuple[neg.Format | None,
-                                                             neg.Format | None]:
-    """The result formats for a query form, from `format=` or Accept; 406 when none fits."""
-    accept = request.headers.get("Accept")
-    choose = (lambda offered: neg.by_name(offered, named)) if named else (
-        lambda offered: neg.choose(offered, accept))
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        return None, choose(neg.GRAPHS)
-    return choose(neg.SOLUTIONS), None
-
-
-def _run_query(req: ProtocolRequest, base_iri: str, formats=None):
-    """Guard, negotiate and evaluate a query; answer (kind, body, format)."""
-    analysis = analyse(req.text)
-    explicit = req.default_graphs or req.named_graphs
-    store = state().store
-    check_dataset(req.default_graphs + req.named_graphs if explicit else analysis.dataset_iris,
-                  store.graph_exists)
-    solutions, graphs = formats or _negotiate(analysis.form, req.format)
-    with query_slot():
-        kind, body = store.query(
-            req.text,
-            default_graphs=req.default_graphs or None if explicit else None,
-            named_graphs=req.named_graphs or None if explicit else None,
-            solution_format=solutions.name if solutions else "json",
-            graph_format=graphs.name if graphs else "turtle",
-            base_iri=base_iri,
-        )
-    fmt = graphs if kind == "graph" else solutions
-    return kind, body, fmt
-
-
 @bp.route("/sparql", methods=["GET", "POST"])
 def query_endpoint() -> Response:
     """SPARQL 1.1 Query Protocol; a bare GET gives the Service Description or the query page."""
@@ -123,7 +81,7 @@ def query_endpoint() -> Response:
         return service_description(request.base_url)
     if neg.prefers_html(request.headers.get("Accept")) and req.format is None:
         return _page(req)
-    kind, body, fmt = _run_query(req, request.base_url)
+    kind, body, fmt = run_query(req, request.base_url)
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
     return response
@@ -134,7 +92,7 @@ def _page(req: ProtocolRequest | None) -> Response:
     from .pages import query_page  # the page module pulls in templates only when needed
 
     return query_page(req.text if req else None,
-                      (lambda text: _run_query(ProtocolRequest(text, [], []), request.base_url,
+                      (lambda text: run_query(ProtocolRequest(text, [], []), request.base_url,
                                                (neg.BY_NAME["json"], neg.BY_NAME["ntriples"])))
                       if req else None)
 

@@ -203,3 +203,47 @@ def serve(data_dir, memory, root, host, port, threads, token, timeout, base_iri)
     waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
                    ident="llm-atlas", clear_untrusted_proxy_headers=True,
                    max_request_body_size=settings.max_upload_bytes + 1024)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False),
+              help="Read the query from a file.")
+@click.option("--name", help="Run a named query from queries/ (see /queries).")
+@click.option("--param", "params", multiple=True, help="NAME=VALUE for --name (repeatable).")
+@click.option("--endpoint", help="Ask this SPARQL endpoint instead of the local store.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "xml", "csv", "tsv", "turtle", "ntriples",
+                                 "rdfxml", "jsonld"]), help="Output format.")
+@_store_options
+def query(text, file, name, params, endpoint, fmt, data_dir, memory, root) -> None:
+    """Ask a SPARQL query: a string, --file F, or --name CQ --param k=v."""
+    from .app import make_store
+    from .cli_query import QueryInputError, query_text, run_local, run_remote, table
+    from .errors import AtlasError
+
+    settings = _settings(data_dir=data_dir, memory=memory, sources=root)
+    try:
+        sparql = query_text(text, file, name, params, find_sources(settings.sources).queries_dir)
+    except (QueryInputError, AtlasError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    wire = "json" if fmt == "table" else fmt
+    try:
+        if endpoint:
+            body = run_remote(endpoint, sparql, wire, settings.timeout)
+        else:
+            store = make_store(settings)
+            try:
+                store.start()
+                body = run_local(store, sparql, wire)
+            finally:
+                store.close()
+    except AtlasError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:  # SPARQLWrapper's HTTP and connection errors
+        click.echo(f"error: {endpoint}: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    is_results = body.lstrip().startswith(b"{") and fmt == "table"
+    click.echo(table(body) if is_results else body.decode("utf-8"), nl=not body.endswith(b"\n"))

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from . import errors
 from .guard import QueryRefused
 from .negotiation import NotAcceptable, prefers_html
+from .queries import ParameterError
 
 log = logging.getLogger("llm_atlas.web")
 
@@ -48,6 +49,7 @@ class PayloadTooLarge(ClientError):
 
 STATUS_OF: dict[type, int] = {
     QueryRefused: 400,
+    ParameterError: 400,
     errors.QuerySyntaxError: 400,
     errors.RDFSyntaxError: 400,
     errors.ResultTooLarge: 400,
@@ -80,7 +82,8 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return response
 
 
-def _status_for(exc: Exception) -> int:
+def status_for(exc: Exception) -> int:
+    """The HTTP status an exception stands for (500 for anything unexpected)."""
     if isinstance(exc, ClientError):
         return exc.status
     for cls in type(exc).__mro__:
@@ -95,7 +98,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(errors.AtlasError)
     @app.errorhandler(NotAcceptable)
     def handle_atlas_error(exc: Exception) -> Response:
-        status = _status_for(exc)
+        status = status_for(exc)
         headers = {}
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="llm-atlas"'

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from flask import Response, current_app, render_template
 
 from .errors import AtlasError
+from .http_errors import status_for
 from .iris import href
 from .queries import examples
 
@@ -43,6 +44,19 @@ def _term_cell(term) -> dict:
     return {"text": term.value}
 
 
+def result_context(kind: str, body: bytes) -> dict:
+    """Template values for a result: a yes/no answer, or columns and rows of cells."""
+    if kind == "boolean":
+        return {"boolean": json.loads(body)["boolean"], "columns": None, "rows": []}
+    if kind == "solutions":
+        data = json.loads(body)
+        columns = data["head"]["vars"]
+        rows = [[_cell(b.get(c)) for c in columns] for b in data["results"]["bindings"]]
+        return {"boolean": None, "columns": columns, "rows": rows}
+    return {"boolean": None, "columns": ["subject", "predicate", "object"],
+            "rows": _graph_rows(body)}
+
+
 def query_page(text: str | None, run: Callable | None) -> Response:
     """The query form, and the results of `text` as a table when one was given."""
     context = {"query": text or "SELECT ?mechanism ?problem WHERE {\n  ?mechanism a "
@@ -56,19 +70,9 @@ def query_page(text: str | None, run: Callable | None) -> Response:
             kind, body, _fmt = run(text)
         except AtlasError as exc:
             context["error"] = str(exc)
-            status = 400
+            status = status_for(exc)
         else:
-            if kind == "boolean":
-                context["boolean"] = json.loads(body)["boolean"]
-            elif kind == "solutions":
-                data = json.loads(body)
-                columns = data["head"]["vars"]
-                context["columns"] = columns
-                context["rows"] = [[_cell(b.get(c)) for c in columns]
-                                   for b in data["results"]["bindings"]]
-            else:
-                context["columns"] = ["subject", "predicate", "object"]
-                context["rows"] = _graph_rows(body)
+            context.update(result_context(kind, body))
     html = render_template("query.html", **context)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Vary"] = "Accept"

@@ -85,3 +85,72 @@ def examples() -> list[NamedQuery]:
         return load_named_queries()
     except (AtlasError, OSError):
         return []
+
+
+class ParameterError(AtlasError):
+    """A named query was given an unknown parameter or a value of the wrong type."""
+
+
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")
+_CURIE = re.compile(r"^([A-Za-z][\w\-.]*)?:([^\s<>\"{}|^`\\/#?]*)$")
+MAX_VALUE_LENGTH = 2000
+
+
+def _iri_term(name: str, value: str, prefixes: dict[str, str]) -> str:
+    curie = _CURIE.match(value)
+    if curie and (curie.group(1) or "") in prefixes:
+        return f"<{prefixes[curie.group(1) or '']}{curie.group(2)}>"
+    if _ABSOLUTE_IRI.match(value) and not curie:
+        return f"<{value}>"
+    known = ", ".join(sorted(p for p in prefixes if p))
+    raise ParameterError(
+        f"parameter `{name}`: {value!r} is not an IRI; give a full IRI "
+        f"(https://...) or a CURIE with a known prefix ({known})")
+
+
+def _literal_term(param: Parameter, value: str) -> str:
+    if param.type == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,18}", value):
+            raise ParameterError(f"parameter `{param.name}`: {value!r} is not an integer")
+        return str(int(value))
+    if param.type == "year":
+        if not re.fullmatch(r"\d{4}", value):
+            raise ParameterError(f"parameter `{param.name}`: {value!r} is not a year (YYYY)")
+        return f'"{value}"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r"))
+    return f'"{escaped}"'
+
+
+def term_for(param: Parameter, value: str, prefixes: dict[str, str]) -> str:
+    """A parameter value as a SPARQL term, checked against the parameter's type."""
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ParameterError(f"parameter `{param.name}`: the value is longer than "
+                             f"{MAX_VALUE_LENGTH} characters")
+    if param.type == "iri":
+        return _iri_term(param.name, value, prefixes)
+    return _literal_term(param, value)
+
+
+def bind(query: NamedQuery, given: dict[str, str], prefixes: dict[str, str]) -> str:
+    """The query text with its parameters bound by a trailing VALUES clause.
+
+    Values are parsed into terms first (IRIs checked, literals escaped), never pasted as text;
+    a parameter left out takes its default, an unknown one is refused.
+    """
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        expected = ", ".join(declared) or "none"
+        raise ParameterError(f"unknown parameter `{unknown[0]}` for {query.name}; "
+                             f"it takes: {expected}")
+    if not declared:
+        return query.text
+    terms = []
+    for param in query.params:
+        value = given.get(param.name, param.default)
+        if value is None:
+            raise ParameterError(f"parameter `{param.name}` is required for {query.name}")
+        terms.append(term_for(param, value, prefixes))
+    names = " ".join(f"?{p.name}" for p in query.params)
+    return f"{query.text.rstrip()}\nVALUES ({names}) {{ ({' '.join(terms)}) }}\n"

@@ -20,6 +20,7 @@ class AtlasState:
 
     settings: Settings
     store: object
+    queries: dict = field(default_factory=dict)  # name -> NamedQuery, from queries/
     query_slots: threading.BoundedSemaphore = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,98 @@
+"""`llm-atlas query`: ask the local store or any SPARQL endpoint, print a table or a format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .guard import analyse
+from .namespaces import PREFIXES
+from .queries import bind, load_named_queries
+
+CLI_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+               "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
+               "ntriples": "application/n-triples", "rdfxml": "application/rdf+xml",
+               "jsonld": "application/ld+json"}
+
+
+class QueryInputError(Exception):
+    """The command line names no query, or two, or a bad parameter."""
+
+
+def query_text(text: str | None, file: str | None, name: str | None, params: tuple[str, ...],
+               queries_dir: Path) -> str:
+    """The SPARQL to run, from exactly one of: a string, a file, a named query with params."""
+    given = [x for x in (text, file, name) if x]
+    if len(given) != 1:
+        raise QueryInputError("give exactly one of: a query string, --file F, --name NAME")
+    if params and not name:
+        raise QueryInputError("--param goes with --name")
+    if file:
+        return Path(file).read_text(encoding="utf-8")
+    if name:
+        named = {q.name: q for q in load_named_queries(queries_dir)}
+        if name not in named:
+            raise QueryInputError(f"no named query {name!r}; known: {', '.join(sorted(named))}")
+        values = {}
+        for item in params:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise QueryInputError(f"--param {item!r} must read NAME=VALUE")
+            values[key] = value
+        return bind(named[name], values, PREFIXES)
+    return text
+
+
+def _short(term: dict) -> str:
+    value = term["value"]
+    if term["type"] == "uri":
+        for prefix, iri in PREFIXES.items():
+            if value.startswith(iri) and prefix:
+                return f"{prefix}:{value[len(iri):]}"
+        return f"<{value}>"
+    if term["type"] == "bnode":
+        return f"_:{value}"
+    return value + (f"@{term['xml:lang']}" if "xml:lang" in term else "")
+
+
+def table(body: bytes) -> str:
+    """SPARQL JSON results as an aligned text table (or yes/no for ASK)."""
+    data = json.loads(body)
+    if "boolean" in data:
+        return "yes" if data["boolean"] else "no"
+    columns = data["head"]["vars"]
+    rows = [[_short(b[c]) if c in b else "" for c in columns]
+            for b in data["results"]["bindings"]]
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+    out = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    return "\n".join(x.rstrip() for x in out) + f"\n({len(rows)} rows)"
+
+
+def run_local(store, text: str, fmt: str) -> bytes:
+    """Evaluate on the embedded store (the same guard as the endpoint)."""
+    analysis = analyse(text)
+    graph_format = fmt if fmt in ("turtle", "ntriples", "rdfxml", "jsonld") else "turtle"
+    solution_format = fmt if fmt in ("json", "xml", "csv", "tsv") else "json"
+    if analysis.form in ("CONSTRUCT", "DESCRIBE") and fmt == "table":
+        graph_format = "turtle"
+    _kind, body = store.query(text, solution_format=solution_format, graph_format=graph_format)
+    return body
+
+
+def run_remote(endpoint: str, text: str, fmt: str, timeout: float) -> bytes:
+    """Evaluate on any SPARQL endpoint through SPARQLWrapper, asking for one media type."""
+    from SPARQLWrapper import SPARQLWrapper
+
+    form = analyse(text).form
+    media = CLI_FORMATS.get(fmt) or (CLI_FORMATS["turtle"] if form in ("CONSTRUCT", "DESCRIBE")
+                                     else CLI_FORMATS["json"])
+    wrapper = SPARQLWrapper(endpoint)
+    wrapper.setQuery(text)
+    # SPARQLWrapper guesses the form from keywords anywhere in the text (ADD in "address");
+    # our lexer knows it.
+    wrapper.queryType = form or wrapper.queryType
+    wrapper.setOnlyConneg(True)
+    wrapper.addCustomHttpHeader("Accept", media)
+    wrapper.setTimeout(int(timeout))
+    return wrapper.query().response.read()

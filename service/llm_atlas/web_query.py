@@ -1,0 +1,53 @@
+"""Running a query for any blueprint: guard, dataset check, negotiation, slot, engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+
+from . import negotiation as neg
+from .guard import analyse, check_dataset
+from .web_common import query_slot, state
+
+
+@dataclass
+class ProtocolRequest:
+    """The operation text and dataset parameters of one protocol request."""
+
+    text: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    format: str | None = None  # a `format=` parameter (URL or form), overriding Accept
+
+
+def _negotiate(form: str | None, named: str | None) -> tuple[neg.Format | None,
+                                                             neg.Format | None]:
+    """The result formats for a query form, from `format=` or Accept; 406 when none fits."""
+    accept = request.headers.get("Accept")
+    choose = (lambda offered: neg.by_name(offered, named)) if named else (
+        lambda offered: neg.choose(offered, accept))
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return None, choose(neg.GRAPHS)
+    return choose(neg.SOLUTIONS), None
+
+
+def run_query(req: ProtocolRequest, base_iri: str, formats=None):
+    """Guard, negotiate and evaluate a query; answer (kind, body, format)."""
+    analysis = analyse(req.text)
+    explicit = req.default_graphs or req.named_graphs
+    store = state().store
+    check_dataset(req.default_graphs + req.named_graphs if explicit else analysis.dataset_iris,
+                  store.graph_exists)
+    solutions, graphs = formats or _negotiate(analysis.form, req.format)
+    with query_slot():
+        kind, body = store.query(
+            req.text,
+            default_graphs=req.default_graphs or None if explicit else None,
+            named_graphs=req.named_graphs or None if explicit else None,
+            solution_format=solutions.name if solutions else "json",
+            graph_format=graphs.name if graphs else "turtle",
+            base_iri=base_iri,
+        )
+    fmt = graphs if kind == "graph" else solutions
+    return kind, body, fmt

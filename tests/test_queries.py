@@ -1,0 +1,214 @@
+"""Competency questions: valid headers, golden answers, the web API, OpenAPI, CLI, matrix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from live import request
+from llm_atlas.namespaces import PREFIXES
+from llm_atlas.queries import QueryHeaderError, load_named_queries, parse_named_query
+
+GOLDEN = Path(__file__).parent / "golden"
+ATLAS = PREFIXES["atlas"]
+QUERIES = load_named_queries()
+NAMES = [q.name for q in QUERIES]
+
+
+def rows_of(body: bytes) -> list[dict]:
+    data = json.loads(body)
+    return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+
+
+def ask_named(server, name: str, accept="application/sparql-results+json", **params):
+    qs = urlencode(params)
+    return request(f"{server.url}/queries/{name}" + (f"?{qs}" if qs else ""),
+                   headers={"Accept": accept})
+
+
+def test_there_are_at_least_twelve_questions_each_with_a_golden_answer():
+    assert len(QUERIES) >= 12
+    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_named_query_gives_its_golden_answer(server, name):
+    golden = json.loads((GOLDEN / f"{name}.json").read_text())
+    reply = ask_named(server, name)
+    assert reply.status == 200
+    assert reply.content_type == "application/sparql-results+json"
+    assert json.loads(reply.body)["head"]["vars"] == golden["vars"]
+    assert rows_of(reply.body) == golden["rows"]
+
+
+def test_moral_hazard_in_deployment_is_monitoring_with_its_methods_and_papers(server):
+    rows = rows_of(ask_named(server, "mechanisms-for-problem-in-phase",
+                             problem="atlas:MoralHazard", phase="atlas:Deployment").body)
+    monitoring = {(r["method"].removeprefix(ATLAS), r["paper"].rsplit("/", 1)[-1])
+                  for r in rows if r["mechanism"] == ATLAS + "Monitoring"}
+    assert monitoring == {("GuardModel", "inan-2023-llama-guard"),
+                          ("GuardModel", "kaltenpoth-2025-llm-atlas"),
+                          ("Guardrails", "rebedea-2023-nemo-guardrails"),
+                          ("LLMAsJudge", "zheng-2023-llm-judge")}
+    assert {r["mechanism"] for r in rows} <= {ATLAS + "Monitoring", ATLAS + "IncentiveAlignment"}
+    assert ATLAS + "Signaling" not in {r["mechanism"] for r in rows}
+
+
+def test_parameters_as_curie_or_full_iri_give_the_same_answer(server):
+    curie = ask_named(server, "asymmetry-behind-problem", problem="atlas:MoralHazard")
+    full = ask_named(server, "asymmetry-behind-problem", problem=ATLAS + "MoralHazard")
+    assert rows_of(curie.body) == rows_of(full.body)
+    assert {r["asymmetry"] for r in rows_of(full.body)} == {
+        ATLAS + "HiddenAction", ATLAS + "HiddenInformation"}
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"nope": "x"}, "unknown parameter `nope`"),
+    ({"problem": "not an iri"}, "parameter `problem`"),
+    ({"problem": "zz:Thing"}, "parameter `problem`"),
+    ({"problem": "atlas:X> } ; DROP ALL #"}, "parameter `problem`"),
+    ({"problem": "http://x/a>{"}, "parameter `problem`"),
+])
+def test_bad_parameters_get_400_naming_the_parameter(server, params, message):
+    reply = ask_named(server, "asymmetry-behind-problem", **params)
+    assert reply.status == 400
+    assert message in json.loads(reply.body)["error"]["message"]
+
+
+def test_unknown_query_is_404(server):
+    assert ask_named(server, "no-such-question").status == 404
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    ("application/sparql-results+xml", "application/sparql-results+xml; charset=utf-8"),
+    ("text/csv", "text/csv; charset=utf-8"),
+    ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
+])
+def test_named_queries_answer_in_every_result_format(server, accept, media):
+    reply = ask_named(server, "phases-in-order", accept=accept)
+    assert reply.status == 200 and reply.content_type == media
+    if accept == "text/csv":
+        rows = list(csv.DictReader(io.StringIO(reply.body.decode())))
+        golden = json.loads((GOLDEN / "phases-in-order.json").read_text())["rows"]
+        assert rows == golden
+    via_param = request(f"{server.url}/queries/phases-in-order?format=csv")
+    assert via_param.content_type == "text/csv; charset=utf-8"
+
+
+def test_the_list_and_the_openapi_document_name_every_query(server):
+    listed = json.loads(request(server.url + "/queries").body)["queries"]
+    assert [q["name"] for q in listed] == NAMES
+    doc = json.loads(request(server.url + "/queries/openapi.json").body)
+    assert doc["openapi"].startswith("3.")
+    assert sorted(doc["paths"]) == sorted(f"/queries/{n}" for n in NAMES)
+    for query in QUERIES:
+        operation = doc["paths"][f"/queries/{query.name}"]["get"]
+        assert operation["summary"] == query.title
+        names = [p["name"] for p in operation["parameters"]]
+        assert names == [p.name for p in query.params] + ["format"]
+    page = request(server.url + "/queries", headers={"Accept": "text/html"}).body.decode()
+    assert all(f'data-name="{n}"' in page for n in NAMES)
+
+
+def test_a_query_without_a_header_fails(tmp_path):
+    bare = tmp_path / "bare.rq"
+    bare.write_text("SELECT * { ?s ?p ?o }\n")
+    with pytest.raises(QueryHeaderError, match="lacks title, question"):
+        parse_named_query(bare)
+    typed = tmp_path / "typed.rq"
+    typed.write_text("# title: t\n# question: q\n# param: x float 1\nSELECT * {}\n")
+    with pytest.raises(QueryHeaderError, match="TYPE one of"):
+        parse_named_query(typed)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "llm_atlas", "query", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_answers_alike_on_the_local_store_and_through_the_endpoint(server):
+    args = ["--name", "mechanisms-for-problem-in-phase", "--param", "phase=atlas:Operation",
+            "--format", "json"]
+    local = cli("--memory", *args)
+    remote = cli("--endpoint", server.url + "/sparql", *args)
+    assert local.returncode == 0 and remote.returncode == 0, local.stderr + remote.stderr
+    assert rows_of(local.stdout.encode()) == rows_of(remote.stdout.encode())
+    assert {r["method"] for r in rows_of(local.stdout.encode())} == {
+        ATLAS + "LLMAsJudge", ATLAS + "MLOpsMonitoring", ATLAS + "ScalableOversight"}
+
+
+def test_cli_prints_a_table_and_refuses_bad_input():
+    table = cli("--memory", "--name", "phases-in-order")
+    assert table.returncode == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["phase", "label", "order", "stage"]
+    assert lines[2].split()[0] == "atlas:ModelSelection" and lines[-1] == "(4 rows)"
+    assert cli("--memory").returncode == 2
+    bad = cli("--memory", "--name", "phases-in-order", "--param", "x=1")
+    assert bad.returncode == 2 and "unknown parameter `x`" in bad.stderr
+
+
+# -- the matrix ----------------------------------------------------------------------------
+
+DIRECT = """
+SELECT ?phase ?problem ?mechanism ?method ?paper ?status WHERE {
+  ?phase a atlas:AdoptionPhase . ?problem a atlas:AgencyProblem .
+  ?mechanism atlas:addresses ?problem ; a atlas:Mechanism .
+  ?method atlas:realizes ?mechanism ; atlas:applicableIn ?phase .
+  OPTIONAL { ?a atlas:aboutMethod ?method ; atlas:aboutPhase ?phase ;
+                atlas:aboutAgencyProblem ?problem ; a atlas:SolutionAnnotation ;
+                oa:hasTarget ?paper ; atlas:provenanceStatus ?status }
+}"""
+
+
+def direct_matrix(knowledge) -> tuple[set, set]:
+    """(claims, cells with a paper) computed by rdflib with the test's own query."""
+    claims, supported = set(), set()
+    for r in knowledge.query(DIRECT, initNs=PREFIXES):
+        claims.add(tuple(str(x) if x is not None else "" for x in r))
+        if r.paper is not None:
+            supported.add((str(r.phase), str(r.problem)))
+    return claims, supported
+
+
+def test_matrix_json_equals_the_matrix_computed_directly(server, knowledge):
+    claims, supported = direct_matrix(knowledge)
+    reply = request(server.url + "/matrix", headers={"Accept": "application/json"})
+    assert reply.status == 200 and reply.content_type == "application/json"
+    matrix = json.loads(reply.body)
+    assert len(matrix["cells"]) == 12
+    got = set()
+    for cell in matrix["cells"]:
+        assert cell["gap"] == ((cell["phase"], cell["problem"]) not in supported)
+        for mech in cell["mechanisms"]:
+            for method in mech["methods"]:
+                papers = method["papers"] or [{"iri": "", "status": ""}]
+                for paper in papers:
+                    got.add((cell["phase"], cell["problem"], mech["iri"], method["iri"],
+                             paper["iri"], paper["status"] or ""))
+    assert got == claims
+
+
+def test_matrix_csv_equals_the_matrix_computed_directly(server, knowledge):
+    claims, _ = direct_matrix(knowledge)
+    reply = request(server.url + "/matrix.csv")
+    assert reply.content_type == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(reply.body.decode())))
+    got = {(r["phase"], r["problem"], r["mechanism"], r["method"], r["paper"], r["status"])
+           for r in rows if r["mechanism"]}
+    assert got == claims
+    empty = {(r["phase"], r["problem"]) for r in rows if not r["mechanism"]}
+    assert (ATLAS + "ModelSelection", ATLAS + "HoldUp") in empty
+
+
+def test_matrix_page_marks_paper_claims_and_curation(server):
+    page = request(server.url + "/matrix", headers={"Accept": "text/html"}).body.decode()
+    assert "[LLM ATLAS]" in page and "[curation]" in page and "gap: no supporting paper" in page
+    assert 'href="/resource/paper/inan-2023-llama-guard"' in page
