@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pyshacl
 from rdflib import Graph, Literal, Node
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import SH
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -61,7 +61,8 @@ def _text(node: Node | None) -> str | None:
 
 def _results_from_graph(report: Graph) -> list[ValidationResult]:
     results = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    # only the report's own results: sh:detail results nested under them are not new findings
+    for result in report.objects(None, SH.result):
         severity = report.value(result, SH.resultSeverity)
         message = report.value(result, SH.resultMessage)
         results.append(
