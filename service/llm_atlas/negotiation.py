@@ -21,7 +21,8 @@ FORMATS: tuple[Format, ...] = (
     Format("tsv", "text/tab-separated-values", "tsv", "solutions"),
     Format("turtle", "text/turtle", "ttl", "graph",
            ("ttl", "application/x-turtle", "application/turtle", "n3", "text/n3")),
-    Format("ntriples", "application/n-triples", "nt", "graph", ("nt", "n-triples")),
+    # text/plain is N-Triples' media type before RDF 1.1; rdflib still asks for it.
+    Format("ntriples", "application/n-triples", "nt", "graph", ("nt", "n-triples", "text/plain")),
     Format("rdfxml", "application/rdf+xml", "rdf", "graph", ("rdf", "rdf+xml", "rdf/xml", "xml")),
     Format("jsonld", "application/ld+json", "jsonld", "graph", ("json-ld", "json")),
     Format("html", "text/html", "html", "page", ("application/xhtml+xml",)),
@@ -30,6 +31,9 @@ BY_NAME = {f.name: f for f in FORMATS}
 SOLUTIONS = [f for f in FORMATS if f.kind == "solutions"]
 GRAPHS = [f for f in FORMATS if f.kind == "graph"]
 HTML = BY_NAME["html"]
+# What an IRI of ours dereferences to, in order of preference when the client does not mind
+# (`*/*`, no Accept): Turtle first for tools and curl; browsers name HTML and get it.
+DOCUMENTS = [*GRAPHS, HTML]
 
 
 class NotAcceptable(Exception):
@@ -69,7 +73,9 @@ def _quality(fmt: Format, ranges: list[tuple[str, float]]) -> float:
         for accepted, q in ranges:
             if accepted == media:
                 specificity = 3 if media == fmt.media_type else 2
-            elif accepted == f"{kind}/*":
+            elif accepted == f"{kind}/*" and media == fmt.media_type:
+                # a wildcard covers the type we would send, not an alias we merely accept
+                # (`application/*` must not get text/turtle by way of application/x-turtle)
                 specificity = 1
             elif accepted == "*/*":
                 specificity = 0
@@ -99,6 +105,12 @@ def by_name(offered: list[Format], name: str) -> Format:
         if wanted in (fmt.name, fmt.media_type, fmt.extension, *fmt.aliases):
             return fmt
     raise NotAcceptable(offered)
+
+
+def by_extension(offered: list[Format], extension: str) -> Format | None:
+    """The format a file extension names exactly (`ttl`, `jsonld`, `rdf`, `nt`, `html`), or None."""
+    wanted = extension.lower()
+    return next((f for f in offered if f.extension == wanted), None)
 
 
 def prefers_html(accept: str | None) -> bool:
