@@ -16,7 +16,13 @@ from .web_common import AtlasState
 
 
 def make_store(settings: Settings):
-    """The store the settings ask for (embedded Oxigraph for now)."""
+    """The store the settings ask for: a remote engine when `store` is set, else embedded."""
+    if settings.store:
+        from .remote import RemoteStore, parse_credentials
+
+        return RemoteStore(settings.store, update_url=settings.update_url,
+                           credentials=parse_credentials(settings.store_auth),
+                           timeout=settings.timeout, max_rows=settings.max_rows)
     return EmbeddedStore(None if settings.memory else settings.data_dir,
                          timeout=settings.timeout, max_rows=settings.max_rows,
                          sources_root=settings.sources)
@@ -34,10 +40,16 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
         find_sources(settings.sources).queries_dir)}
     app.extensions["llm_atlas"] = AtlasState(settings=settings, store=store, queries=queries)
     http_errors.init_app(app)
-    from . import bp_matrix, bp_meta, bp_queries, bp_sparql, bp_store
+    from . import bp_documents, bp_home, bp_matrix, bp_meta, bp_queries, bp_sparql, bp_store
 
-    for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp, bp_queries.bp, bp_matrix.bp):
+    for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp, bp_queries.bp, bp_matrix.bp,
+                      bp_documents.bp, bp_home.bp):
         app.register_blueprint(blueprint)
+    from . import bp_annotations, bp_validate, web_reports
+
+    web_reports.init_app(app)
+    app.register_blueprint(bp_validate.bp)
+    app.register_blueprint(bp_annotations.bp)
 
     @app.after_request
     def cors(response):

@@ -74,6 +74,32 @@ def check(root: str | None, no_reasoning: bool) -> None:
     sys.exit(EXIT_OK if report.ok else EXIT_INVALID)
 
 
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "rdf_format", type=click.Choice(["turtle", "trig", "json-ld", "xml",
+              "nt", "nquads"]), help="Syntax of every file (default: by each file's extension).")
+@click.option("--report", "report_kind", type=click.Choice(["text", "json", "turtle"]),
+              default="text", show_default=True, help="How to print the SHACL report.")
+@click.option("--sources", "root", type=click.Path(file_okay=False), help="Root of the knowledge "
+              "whose shapes and ontology to validate against; default: the shipped copy.")
+def validate_command(files, rdf_format, report_kind, root) -> None:
+    """Validate RDF files (Turtle, TriG, JSON-LD, RDF/XML, N-Triples) against the shapes.
+
+    Each file is checked on its own, with the ontology. Exit 0 when every file conforms, 1 when
+    any has a violation, 2 when any could not be read or parsed.
+    """
+    from .cli_validate import RENDERERS, validate_files
+
+    sources = _sources(root)
+    outcome = validate_files([Path(f) for f in files], sources, rdf_format)
+    click.echo(RENDERERS[report_kind](outcome), nl=False)
+    for entry in outcome.unreadable if report_kind != "text" else []:
+        click.echo(f"error: {entry.error}", err=True)
+    if outcome.unreadable:
+        sys.exit(EXIT_CANNOT_RUN)
+    sys.exit(EXIT_OK if outcome.conforms else EXIT_INVALID)
+
+
 @main.command("reason")
 @click.option("--sources", "root", type=click.Path(file_okay=False), help="Root of the knowledge.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Where to write the inferred triples "
@@ -120,17 +146,36 @@ def _settings(**overrides):
     return from_env().with_overrides(**overrides)
 
 
+def _remote_options(func):
+    """Options naming a remote SPARQL engine."""
+    func = click.option("--store-auth", help="Engine credentials: basic:USER:PASSWORD or "
+                        "bearer:TOKEN (env LLM_ATLAS_STORE_AUTH).")(func)
+    func = click.option("--update-url", help="The engine's update endpoint, when it is not "
+                        "the query endpoint.")(func)
+    return func
+
+
 @main.command()
 @_store_options
-def build(data_dir: str | None, memory: bool | None, root: str | None) -> None:
+@_remote_options
+@click.option("--into", "into", help="Load into this remote SPARQL query endpoint instead.")
+@click.option("--batch", type=int, default=5000, show_default=True,
+              help="Triples per update request when loading into a remote engine.")
+def build(data_dir, memory, root, store_auth, update_url, into, batch) -> None:
     """Load the shipped ontology, inferences and annotations into the store (idempotent)."""
     from .app import make_store
     from .errors import StoreError
 
-    settings = _settings(data_dir=data_dir, memory=memory, sources=root)
+    settings = _settings(data_dir=data_dir, memory=memory, sources=root, store=into,
+                         update_url=update_url, store_auth=store_auth)
     store = make_store(settings)
-    store._build_if_empty = False  # build explicitly below, and report it
     try:
+        if into:
+            summary = _build_remote(store, settings, batch)
+            click.echo(f"{into}: loaded {summary['loaded']} graphs ({summary['triples']} "
+                       f"triples), skipped {summary['skipped']} already there")
+            return
+        store._build_if_empty = False  # build explicitly below, and report it
         store.start()
         summary = store.build()
         click.echo(f"built {summary['graphs']} graphs, {summary['triples']} triples "
@@ -140,6 +185,16 @@ def build(data_dir: str | None, memory: bool | None, root: str | None) -> None:
         sys.exit(EXIT_CANNOT_RUN)
     finally:
         store.close()
+
+
+def _build_remote(store, settings, batch: int) -> dict:
+    from .layout import shipped_graphs
+    from .remote_build import build_into
+
+    sources = find_sources(settings.sources)
+    total = len(shipped_graphs(sources))
+    with click.progressbar(length=total, label="loading graphs", file=sys.stderr) as bar:
+        return build_into(store, sources, batch=batch, progress=lambda part, _new: bar.update(1))
 
 
 LOADABLE = {".ttl": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig",
@@ -176,13 +231,17 @@ def load(data_dir, memory, root, files, graph) -> None:
 
 @main.command()
 @_store_options
+@_remote_options
+@click.option("--store", "store_url", help="Serve from this remote SPARQL query endpoint "
+              "instead of the embedded store (env LLM_ATLAS_STORE).")
 @click.option("--host", help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default 8000).")
 @click.option("--threads", type=int, help="Worker threads of the WSGI server (default 16).")
 @click.option("--token", help="Bearer token that enables writes (env LLM_ATLAS_TOKEN).")
 @click.option("--timeout", type=float, help="Seconds a query may run (default 30).")
 @click.option("--base-iri", help="Base IRI mapped to this service.")
-def serve(data_dir, memory, root, host, port, threads, token, timeout, base_iri) -> None:
+def serve(data_dir, memory, root, store_auth, update_url, store_url, host, port, threads, token,
+          timeout, base_iri) -> None:
     """Run the SPARQL service under waitress, building the store on first start."""
     import waitress
 
@@ -190,7 +249,8 @@ def serve(data_dir, memory, root, host, port, threads, token, timeout, base_iri)
     from .errors import StoreError
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, host=host, port=port,
-                         threads=threads, token=token, timeout=timeout, base_iri=base_iri)
+                         threads=threads, token=token, timeout=timeout, base_iri=base_iri,
+                         store=store_url, update_url=update_url, store_auth=store_auth)
     try:
         app = create_app(settings)
     except StoreError as exc:
@@ -247,3 +307,35 @@ def query(text, file, name, params, endpoint, fmt, data_dir, memory, root) -> No
         sys.exit(EXIT_CANNOT_RUN)
     is_results = body.lstrip().startswith(b"{") and fmt == "table"
     click.echo(table(body) if is_results else body.decode("utf-8"), nl=not body.endswith(b"\n"))
+
+
+@main.command()
+@_store_options
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder to write site/ and w3id.org/<id>/.htaccess into.")
+@click.option("--site-url", help="Where the static copy will be hosted (the redirect target).")
+@click.option("--base-iri", help="Base IRI mapped to the site (default: the shipped one).")
+def export(data_dir, memory, root, out, site_url, base_iri) -> None:
+    """Write a static copy of every page and RDF document, and the w3id redirect rules."""
+    from .app import create_app
+    from .errors import StoreError
+    from .export import PLACEHOLDER_SITE, export_site
+
+    settings = _settings(data_dir=data_dir, memory=memory, sources=root, base_iri=base_iri)
+    try:
+        app = create_app(settings)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    try:
+        report = export_site(app, Path(out), site_url or PLACEHOLDER_SITE)
+    finally:
+        app.extensions["llm_atlas"].store.close()
+    click.echo(f"wrote {report.files} files to {report.site} and the redirect rules to "
+               f"{report.redirects / '.htaccess'}")
+    if not site_url:
+        click.echo(f"note: the rules redirect to {PLACEHOLDER_SITE}; pass --site-url", err=True)
+    for url, status in report.failed:
+        click.echo(f"  FAILED {status} {url}", err=True)
+    if report.failed or report.files == 0:
+        sys.exit(EXIT_INVALID)

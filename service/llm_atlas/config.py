@@ -33,6 +33,11 @@ class Settings:
     queue_wait: float = 10.0  # seconds a query may wait for a free slot before 503
     max_query_bytes: int = 1_000_000
     max_upload_bytes: int = 16_000_000
+    max_submission_bytes: int = 1_000_000  # a document sent to /validate or /annotations
+    token_holder: str | None = None  # IRI recorded as the writer (default res:agent/token-holder)
+    store: str | None = None  # a remote SPARQL query endpoint instead of the embedded store
+    update_url: str | None = None  # its update endpoint, when not the same URL
+    store_auth: str | None = None  # "basic:USER:PASSWORD" or "bearer:TOKEN" for the engine
 
     def with_overrides(self, **values) -> Settings:
         """A copy with the given (non-None) values replaced."""
@@ -42,7 +47,7 @@ class Settings:
 _CASTS = {"data_dir": Path, "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
           "port": int, "threads": int, "timeout": float, "max_rows": int,
           "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
-          "max_upload_bytes": int}
+          "max_upload_bytes": int, "max_submission_bytes": int}
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:

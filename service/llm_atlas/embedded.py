@@ -22,6 +22,7 @@ from pathlib import Path
 from .engine import KEY_ENV
 from .errors import (
     GraphExists,
+    GraphMissing,
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
@@ -36,6 +37,7 @@ _ERROR_TYPES = {
     "ValueError": QuerySyntaxError,
     "ResultTooLarge": ResultTooLarge,
     "GraphExists": GraphExists,
+    "GraphMissing": GraphMissing,
 }
 
 
@@ -263,6 +265,11 @@ class EmbeddedStore:
 
     def drop_graph(self, iri: str | None) -> bool:
         return self._write("drop_graph", iri)
+
+    def commit(self, nquads: bytes, *, must_be_new=(), must_exist=(), drop=()) -> int:
+        """Drop graphs and add N-Quads in one transaction, if the named graphs are (not) there."""
+        return self._write("commit", nquads, must_be_new=list(must_be_new),
+                           must_exist=list(must_exist), drop=list(drop))
 
     def size(self) -> int:
         return self._call("size", deadline=self.timeout)

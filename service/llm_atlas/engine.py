@@ -22,23 +22,19 @@ from multiprocessing.connection import Connection, Listener
 import pyoxigraph as ox
 
 from .layout import BUILD_GRAPH, shipped_graphs
-from .results import GRAPH_FORMATS, write_boolean, write_graph, write_solutions
+from .results import GRAPH_FORMATS, ResultTooLarge, encode_result, write_graph
 from .sources import find_sources
 
 log = logging.getLogger("llm_atlas.engine")
 KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
 
 
-class ResultTooLarge(Exception):
-    """A query produced more rows than the configured limit."""
-
-    def __init__(self, limit: int):
-        super().__init__(f"the result has more than {limit} rows, the limit of this endpoint; "
-                         "add LIMIT and OFFSET to page through it")
-
-
 class GraphExists(Exception):
     """A graph that must be new is already in the store."""
+
+
+class GraphMissing(Exception):
+    """A graph that must exist is not in the store."""
 
 
 def _ntriples(triples) -> str:
@@ -74,22 +70,7 @@ class Engine:
         else:
             kwargs["use_default_graph_as_union"] = union
         result = self.store.query(text, **kwargs)
-        if isinstance(result, ox.QueryBoolean):
-            return "boolean", write_boolean(bool(result), solution_format)
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows = []
-            for solution in result:
-                if len(rows) >= max_rows:
-                    raise ResultTooLarge(max_rows)
-                rows.append([solution[v] for v in variables])
-            return "solutions", write_solutions(variables, rows, solution_format)
-        triples = []
-        for triple in result:
-            if len(triples) >= max_rows:
-                raise ResultTooLarge(max_rows)
-            triples.append(triple)
-        return "graph", write_graph(triples, graph_format)
+        return encode_result(result, solution_format, graph_format, max_rows)
 
     def graph_exists(self, iri: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(iri))
@@ -134,6 +115,35 @@ class Engine:
             self.store.update(" ;\n".join(ops))
             return not existed
 
+    def commit(self, data: bytes, *, must_be_new=(), must_exist=(), drop=()) -> int:
+        """Drop graphs and add N-Quads (named graphs only) in one transaction; the quad count.
+
+        The graph checks run under the write lock, so GraphExists or GraphMissing (naming the
+        graph) leaves the store exactly as it was.
+        """
+        quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+        by_graph: dict = {}
+        for quad in quads:
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise ValueError("commit writes named graphs only")
+            by_graph.setdefault(quad.graph_name, []).append(
+                ox.Triple(quad.subject, quad.predicate, quad.object))
+        with self.write_lock:
+            for iri in must_be_new:
+                if self.graph_exists(iri):
+                    raise GraphExists(iri)
+            for iri in must_exist:
+                if not self.graph_exists(iri):
+                    raise GraphMissing(iri)
+            ops = [f"DROP GRAPH {ox.NamedNode(iri)}" for iri in drop]
+            if by_graph:
+                body = " ".join(f"GRAPH {graph} {{ {_ntriples(triples)} }}"
+                                for graph, triples in by_graph.items())
+                ops.append(f"INSERT DATA {{ {body} }}")
+            if ops:
+                self.store.update(" ;\n".join(ops))
+        return len(quads)
+
     def drop_graph(self, iri: str | None) -> bool:
         """Remove a graph; False when there was none."""
         with self.write_lock:
@@ -176,7 +186,8 @@ class Engine:
         return len(self.store) == 0
 
 
-_ERRORS = (SyntaxError, ValueError, OSError, ResultTooLarge, GraphExists, LookupError)
+_ERRORS = (SyntaxError, ValueError, OSError, ResultTooLarge, GraphExists, GraphMissing,
+           LookupError)
 
 
 def _serve(engine: Engine, conn: Connection) -> None:

@@ -41,6 +41,10 @@ class GraphExists(StoreError):
     """A graph that must be new is already in the store."""
 
 
+class GraphMissing(StoreError):
+    """A graph that must exist is not in the store."""
+
+
 class StoreBusy(StoreError):
     """Too many queries are running; try again shortly."""
 
@@ -51,3 +55,7 @@ class StoreUnavailable(StoreError):
 
 class StoreFault(StoreError):
     """The store failed while doing valid work (a server fault)."""
+
+
+class EngineUnreachable(StoreUnavailable):
+    """A remote SPARQL engine did not answer at all (connection refused, reset, DNS)."""

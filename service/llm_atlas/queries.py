@@ -132,11 +132,30 @@ def term_for(param: Parameter, value: str, prefixes: dict[str, str]) -> str:
     return _literal_term(param, value)
 
 
+def _where_end(text: str) -> int:
+    """Where the query's outermost group pattern closes (the `}` matching WHERE's `{`)."""
+    from .guard import tokens
+
+    toks = tokens(text)
+    start = next((i for i, t in enumerate(toks)
+                  if t.kind == "word" and t.text.upper() == "WHERE" and t.depth == 0), -1)
+    opened = False
+    for tok in toks[start + 1:]:
+        if tok.kind == "other" and tok.text == "{" and tok.depth == 0:
+            opened = True
+        elif opened and tok.kind == "other" and tok.text == "}" and tok.depth == 0:
+            return tok.start
+    raise QueryHeaderError("the query has no group pattern to bind parameters in")
+
+
 def bind(query: NamedQuery, given: dict[str, str], prefixes: dict[str, str]) -> str:
-    """The query text with its parameters bound by a trailing VALUES clause.
+    """The query text with its parameters bound by an inline VALUES that closes its WHERE.
 
     Values are parsed into terms first (IRIs checked, literals escaped), never pasted as text;
-    a parameter left out takes its default, an unknown one is refused.
+    a parameter left out takes its default, an unknown one is refused. The VALUES block ends
+    the WHERE group, where it joins with everything before it, as a trailing VALUES does; it
+    does not trail the query because Virtuoso then fails on variables that are not projected,
+    nor open the group because Virtuoso's compiler fails there when an OPTIONAL uses them.
     """
     declared = {p.name: p for p in query.params}
     unknown = sorted(set(given) - set(declared))
@@ -153,4 +172,6 @@ def bind(query: NamedQuery, given: dict[str, str], prefixes: dict[str, str]) -> 
             raise ParameterError(f"parameter `{param.name}` is required for {query.name}")
         terms.append(term_for(param, value, prefixes))
     names = " ".join(f"?{p.name}" for p in query.params)
-    return f"{query.text.rstrip()}\nVALUES ({names}) {{ ({' '.join(terms)}) }}\n"
+    at = _where_end(query.text)
+    values = f"  VALUES ({names}) {{ ({' '.join(terms)}) }}\n"
+    return query.text[:at] + values + query.text[at:]

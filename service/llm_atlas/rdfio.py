@@ -7,6 +7,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from .errors import RDFSyntaxError, UnsupportedFormat
+from .rdfsafety import Limits, check_limits, prepare
 
 # file extension -> rdflib parser name
 EXTENSION_FORMATS: dict[str, str] = {
@@ -22,6 +23,18 @@ EXTENSION_FORMATS: dict[str, str] = {
 }
 
 QUAD_FORMATS = {"trig", "nquads"}
+
+# request Content-Type -> rdflib parser name, for RDF sent to the service
+MEDIA_TYPE_FORMATS: dict[str, str] = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/trig": "trig",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "application/n-quads": "nquads",
+}
 
 
 def format_for_path(path: Path, explicit: str | None = None) -> str:
@@ -41,24 +54,38 @@ def format_for_path(path: Path, explicit: str | None = None) -> str:
         ) from None
 
 
-def parse_file(path: Path, rdf_format: str | None = None) -> Graph:
+def parse_file(path: Path, rdf_format: str | None = None, *,
+               limits: Limits | None = None) -> Graph:
     """Parse one RDF file into a graph (quads are merged into one graph)."""
     fmt = format_for_path(path, rdf_format)
-    return parse_data(path.read_bytes(), fmt, source_name=str(path))
+    return parse_data(path.read_bytes(), fmt, source_name=str(path), limits=limits)
 
 
-def parse_data(data: bytes | str, rdf_format: str, source_name: str = "<input>") -> Graph:
-    """Parse RDF text in a named syntax into a graph; syntax errors become RDFSyntaxError."""
+def parse_data(data: bytes | str, rdf_format: str, source_name: str = "<input>", *,
+               limits: Limits | None = None, base_iri: str | None = None) -> Graph:
+    """Parse RDF text in a named syntax into a graph; syntax errors become RDFSyntaxError.
+
+    Nothing outside the text is read or fetched (rdfsafety refuses external entities and
+    remote JSON-LD contexts first); with limits, the parsed graph is bounded too.
+    """
+    data = prepare(data, rdf_format, source_name)
+    graph = _parse(data, rdf_format, source_name, base_iri)
+    if limits is not None:
+        check_limits(graph, limits, source_name)
+    return graph
+
+
+def _parse(data: bytes | str, rdf_format: str, source_name: str, base_iri: str | None) -> Graph:
     try:
         if rdf_format in QUAD_FORMATS:
             dataset = Dataset()
-            dataset.parse(data=data, format=rdf_format)
+            dataset.parse(data=data, format=rdf_format, publicID=base_iri)
             graph = Graph()
             for s, p, o, _ in dataset.quads((None, None, None, None)):
                 graph.add((s, p, o))
             return graph
         graph = Graph()
-        graph.parse(data=data, format=rdf_format)
+        graph.parse(data=data, format=rdf_format, publicID=base_iri)
         return graph
     except Exception as exc:  # rdflib raises many unrelated types for bad syntax
         raise RDFSyntaxError(f"{source_name}: not valid {rdf_format}: {exc}") from exc

@@ -29,6 +29,35 @@ GRAPH_FORMATS = {
 }
 
 
+class ResultTooLarge(Exception):
+    """A query produced more rows than the configured limit."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"the result has more than {limit} rows, the limit of this endpoint; "
+                         "add LIMIT and OFFSET to page through it")
+
+
+def encode_result(result, solution_format: str, graph_format: str,
+                  max_rows: int) -> tuple[str, bytes]:
+    """A pyoxigraph result as (kind, body) in our formats; past max_rows it is refused, not cut."""
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean", write_boolean(bool(result), solution_format)
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            if len(rows) >= max_rows:
+                raise ResultTooLarge(max_rows)
+            rows.append([solution[v] for v in variables])
+        return "solutions", write_solutions(variables, rows, solution_format)
+    triples = []
+    for triple in result:
+        if len(triples) >= max_rows:
+            raise ResultTooLarge(max_rows)
+        triples.append(triple)
+    return "graph", write_graph(triples, graph_format)
+
+
 def _json_term(term) -> dict:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}

@@ -1,0 +1,167 @@
+"""Validating, submitting, reading and retracting annotations: the steps, in order, without HTTP.
+
+A submission passes, in this order: the shapes (with the stored context), the rules of what a
+submission may hold, the store (no duplicate, no retracted IRI, no changed paper), HermiT (the
+ontology plus the new triples stays consistent), and then one transaction writes it. Any step
+that fails raises before the store is touched.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV, RDF
+
+from .consistency import ConsistencyGate
+from .context import ContextValidation, OntologyCache, describe, validate_in_context
+from .errors import AtlasError, GraphExists, GraphMissing
+from .namespaces import ATLAS
+from .rdfio import parse_data
+from .rdfsafety import InputTooLarge
+from .records import Committed, Request, commit_submission, retract, taken_graph
+from .reports import short, summary
+from .submission import (
+    SubmissionConflict,
+    SubmissionRejected,
+    annotation_prefix,
+    plan_submission,
+    retraction_graph,
+    stored_conflicts,
+)
+from .validation import ValidationReport
+
+# pyshacl's SPARQL constraints cost tens of milliseconds per annotation; this bounds a request.
+MAX_ANNOTATIONS = 20
+
+
+class NotConforming(AtlasError):
+    """The submission violates the shapes (HTTP 422); the report says what to fix."""
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        super().__init__(f"the submission {summary(report)}; fix what the report lists")
+
+
+class Inconsistent(SubmissionRejected):
+    """HermiT finds the ontology plus the submission inconsistent (HTTP 422)."""
+
+
+class AnnotationNotFound(AtlasError):
+    """No annotation has this IRI (HTTP 404)."""
+
+
+class AnnotationRetracted(AtlasError):
+    """The annotation was retracted (HTTP 410); the message says when."""
+
+
+class AnnotationService:
+    """What the web layer needs for /validate and /annotations, built once per app."""
+
+    def __init__(self, store, shapes: Graph, base_iri: str,
+                 gate: ConsistencyGate | None = None,
+                 shipped: Callable[[], set[str]] = frozenset):
+        self.store, self.shapes, self.base_iri = store, shapes, base_iri
+        self.ontology = OntologyCache()
+        self.gate = gate or ConsistencyGate()
+        self._shacl_lock = threading.Lock()
+        self._shipped_source, self._shipped = shipped, None
+
+    def iri(self, slug: str) -> str:
+        return annotation_prefix(self.base_iri) + slug
+
+    # -- validation ----------------------------------------------------------------------------
+    def validate(self, data: Graph) -> ContextValidation:
+        """The SHACL report on a document, with the stored ontology and neighbourhood."""
+        annotations = len(set(data.subjects(RDF.type, ATLAS.Annotation)))
+        if annotations > MAX_ANNOTATIONS:
+            raise InputTooLarge(f"the document holds {annotations} annotations; validate at "
+                                f"most {MAX_ANNOTATIONS} at a time (split it, or use "
+                                "`llm-atlas validate`)")
+        return validate_in_context(self.store, data, self.shapes, self.ontology,
+                                   self._shacl_lock)
+
+    # -- submission ----------------------------------------------------------------------------
+    def submit(self, data: Graph, req: Request) -> tuple[Committed, ValidationReport]:
+        """Validate, check and store one submission; raise before writing anything otherwise."""
+        checked = self.validate(data)
+        if not checked.report.conforms:
+            raise NotConforming(checked.report)
+        submission = plan_submission(data, self.base_iri)
+        self._refuse_taken(str(submission.annotation), submission.slug)
+        for attempt in (1, 2):
+            stored = describe(self.store, submission.described_iris())
+            problems = stored_conflicts(submission, stored)
+            if problems:
+                raise SubmissionConflict("; ".join(problems))
+            paper = submission.paper
+            new_paper = paper is not None and (paper, None, None) not in stored
+            if attempt == 1 and not self.gate.consistent(checked.ontology, data + checked.context):
+                raise Inconsistent(
+                    "HermiT finds the ontology plus this submission inconsistent: a term is "
+                    "used against its class or property axioms (check the types and values)")
+            try:
+                committed = commit_submission(self.store, submission, new_paper=new_paper,
+                                              req=req, base_iri=self.base_iri)
+                return committed, checked.report
+            except GraphExists as exc:
+                taken = taken_graph(exc)
+                if taken == str(submission.paper) and attempt == 1:
+                    continue  # a concurrent submission stored this paper first: check again
+                self._refuse_taken(str(submission.annotation), submission.slug)
+                raise SubmissionConflict(f"the store already holds the graph {short(taken)}") \
+                    from None
+        raise SubmissionConflict("the submission collided with concurrent writes; send it again")
+
+    def _refuse_taken(self, annotation: str, slug: str) -> None:
+        if self.store.graph_exists(annotation):
+            raise SubmissionConflict(
+                f"the annotation {short(annotation)} is already in the store; annotation IRIs "
+                "are permanent: give a new one a new slug")
+        if self.store.graph_exists(retraction_graph(self.base_iri, slug)):
+            raise SubmissionConflict(
+                f"the annotation {short(annotation)} was retracted and its IRI is not reused: "
+                "give the new annotation a new slug")
+
+    # -- reading and retracting ----------------------------------------------------------------
+    def retracted_at(self, slug: str) -> str | None:
+        """When the annotation was retracted (an xsd:dateTime), or None."""
+        body = self.store.get_graph(retraction_graph(self.base_iri, slug), "ntriples")
+        if body is None:
+            return None
+        record = parse_data(body, "nt", source_name="the retraction record")
+        moment = record.value(URIRef(self.iri(slug)), PROV.invalidatedAtTime)
+        return str(moment) if moment is not None else "an unrecorded time"
+
+    def _missing(self, slug: str) -> AtlasError:
+        when = self.retracted_at(slug)
+        if when is not None:
+            return AnnotationRetracted(f"the annotation {short(self.iri(slug))} was retracted "
+                                       f"at {when}")
+        return AnnotationNotFound(f"the store holds no annotation {short(self.iri(slug))}")
+
+    def read(self, slug: str, fmt: str) -> bytes:
+        """The annotation's graph (annotation and submission record) in a graph format."""
+        body = self.store.get_graph(self.iri(slug), fmt)
+        if body is None:
+            raise self._missing(slug)
+        return body
+
+    def is_shipped(self, iri: str) -> bool:
+        """True for an annotation of the shipped files (`llm-atlas build` would write it again)."""
+        if self._shipped is None:
+            self._shipped = set(self._shipped_source())
+        return iri in self._shipped
+
+    def retract(self, slug: str, req: Request) -> str:
+        """Retract an annotation, keeping a record; the record's graph IRI."""
+        iri = self.iri(slug)
+        if self.is_shipped(iri):
+            raise SubmissionConflict(
+                f"the annotation {short(iri)} ships with the knowledge graph (annotations/); "
+                "remove it there and run `llm-atlas build` instead")
+        try:
+            return retract(self.store, iri, slug, req=req, base_iri=self.base_iri)
+        except (GraphMissing, GraphExists):
+            raise self._missing(slug) from None
