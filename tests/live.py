@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,3 +96,49 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self._log_file.close()
+
+
+class Listener:
+    """A TCP listener on loopback that counts every connection made to it (proof of no fetch)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://{HOST}:{self.port}"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+HEADER_KEYS = ("shape", "focus", "path", "severity", "message")
+
+
+def fixture_header(path: Path) -> dict[str, str]:
+    """The `# key: value` lines that open an invalid fixture: the one result it must produce."""
+    header = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"# (\w+): (.*)$", line)
+        if not match:
+            break
+        header[match.group(1)] = match.group(2).strip()
+    missing = set(HEADER_KEYS) - set(header)
+    assert not missing, f"{path.name}: header lacks {missing}"
+    return {k: header[k] for k in HEADER_KEYS}

@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import json
-import re
-import socket
-import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
 from rdflib import Graph
 
-from live import request
+from live import HEADER_KEYS, fixture_header, request
 
 DATA = Path(__file__).parent / "data"
 INVALID = sorted((DATA / "invalid").glob("*.ttl"))
 VALID = sorted((DATA / "valid").glob("*.ttl"))
-HEADER_KEYS = ("shape", "focus", "path", "severity", "message")
 TURTLE = {"Content-Type": "text/turtle"}
 JSON_ACCEPT = {"Accept": "application/json"}
 RES = "https://w3id.org/llm-atlas/resource/"
 
 
 def expected_result(path: Path) -> dict[str, str | None]:
-    """The one result a fixture's `# key: value` header names (path `-` means none)."""
-    header = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"# (\w+): (.*)$", line)
-        if not match:
-            break
-        header[match.group(1)] = match.group(2).strip()
-    result = {k: header[k] for k in HEADER_KEYS}
+    """The one result a fixture's header names, with path `-` read as none."""
+    result: dict[str, str | None] = dict(fixture_header(path))
     if result["path"] == "-":
         result["path"] = None
     return result
@@ -123,36 +113,6 @@ def mentions(server, iri: str) -> int:
                           f"UNION {{ GRAPH ?g {{ ?s ?p <{iri}> }} }} "
                           f"UNION {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} }}")
     return int(rows[0]["n"]["value"])
-
-
-class ConnectionCounter:
-    """A TCP listener on 127.0.0.1 that counts every connection made to it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 # what the service adds to each stored annotation: prov:wasGeneratedBy and the activity's

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from rdflib.namespace import SH
 
+from live import HEADER_KEYS, fixture_header
 from llm_atlas.rdfio import parse_file
 from llm_atlas.validation import validate_graph
 
@@ -13,20 +14,10 @@ DATA = Path(__file__).parent / "data"
 INVALID = sorted((DATA / "invalid").glob("*.ttl"))
 INVALID_METADATA = sorted((DATA / "invalid-metadata").glob("*.ttl"))
 VALID = sorted((DATA / "valid").glob("*.ttl"))
-HEADER_KEYS = ("shape", "focus", "path", "severity", "message")
 
 
 def expected_result(path: Path) -> dict[str, str]:
-    """The fixture's header: `# key: value` lines naming the one result it must produce."""
-    header = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"# (\w+): (.*)$", line)
-        if not match:
-            break
-        header[match.group(1)] = match.group(2).strip()
-    missing = set(HEADER_KEYS) - set(header)
-    assert not missing, f"{path.name}: header lacks {missing}"
-    return header
+    return fixture_header(path)
 
 
 def only_result(report):
