@@ -46,3 +46,36 @@ def server(tmp_path_factory):
     running = Server(tmp_path_factory.mktemp("server"), "--memory")
     yield running
     running.stop()
+
+
+BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def any_backend_server(request, tmp_path_factory, server):
+    """The service on each backend: the embedded store, Oxigraph's server, Virtuoso."""
+    import subprocess
+    import sys
+
+    from engines import VIRTUOSO, OxigraphServer, VirtuosoServer
+    from live import Server
+
+    if request.param == "embedded":
+        yield server
+        return
+    if request.param == "virtuoso" and VIRTUOSO is None:
+        pytest.skip("virtuoso-t is not installed here (.ci/run installs virtuoso-opensource)")
+    factory = OxigraphServer if request.param == "oxigraph" else VirtuosoServer
+    engine = factory(tmp_path_factory.mktemp(f"{request.param}-engine"))
+    try:
+        built = subprocess.run([sys.executable, "-m", "llm_atlas", "build", "--into",
+                                engine.query_url, "--update-url", engine.update_url],
+                               capture_output=True, text=True, timeout=600)
+        assert built.returncode == 0, built.stderr
+        running = Server(tmp_path_factory.mktemp(f"{request.param}-service"), *engine.store_args)
+        try:
+            yield running
+        finally:
+            running.stop()
+    finally:
+        engine.stop()

@@ -1,4 +1,5 @@
-"""The endpoint never fetches, stops runaway queries at the deadline, and holds its limits."""
+"""The endpoint never fetches (on every backend), stops runaway queries at the deadline, and
+holds its limits."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def error_message(reply) -> str:
     "PREFIX r: <http://{addr}/>\nSELECT * {{ SERVICE r:sparql {{ ?s ?p ?o }} }}",
     "SELECT * # a comment with SERVICE in it\n{{ SeRvIcE <http://{addr}/> {{ ?s ?p ?o }} }}",
 ])
-def test_service_is_refused_before_any_connection(server, listener, template):
-    reply = get(server, template.format(addr=f"{HOST}:{listener.port}"))
+def test_service_is_refused_before_any_connection(any_backend_server, listener, template):
+    reply = get(any_backend_server, template.format(addr=f"{HOST}:{listener.port}"))
     assert reply.status == 400
     assert "SERVICE" in error_message(reply)
     time.sleep(0.3)
@@ -52,8 +53,8 @@ def test_service_is_refused_before_any_connection(server, listener, template):
     "SELECT * FROM NAMED <http://{addr}/x> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     "PREFIX r: <http://{addr}/>\nASK FROM r:x {{ ?s ?p ?o }}",
 ])
-def test_dataset_iri_not_in_the_store_is_refused(server, listener, template):
-    reply = get(server, template.format(addr=f"{HOST}:{listener.port}"))
+def test_dataset_iri_not_in_the_store_is_refused(any_backend_server, listener, template):
+    reply = get(any_backend_server, template.format(addr=f"{HOST}:{listener.port}"))
     assert reply.status == 400
     assert f"<http://{HOST}:{listener.port}/x>" in error_message(reply)
     time.sleep(0.3)
@@ -61,40 +62,40 @@ def test_dataset_iri_not_in_the_store_is_refused(server, listener, template):
 
 
 @pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
-def test_protocol_dataset_iri_not_in_the_store_is_refused(server, listener, param):
-    reply = get(server, "ASK { ?s ?p ?o }", **{param: f"http://{HOST}:{listener.port}/x"})
+def test_protocol_dataset_iri_not_in_the_store_is_refused(any_backend_server, listener, param):
+    reply = get(any_backend_server, "ASK { ?s ?p ?o }", **{param: f"http://{HOST}:{listener.port}/x"})
     assert reply.status == 400
     assert "does not hold" in error_message(reply)
     time.sleep(0.3)
     assert listener.connections == 0
 
 
-def test_load_is_refused_even_with_the_token(server, listener):
+def test_load_is_refused_even_with_the_token(any_backend_server, listener):
     update = f"LOAD <http://{HOST}:{listener.port}/data.ttl> INTO GRAPH <urn:x>"
-    reply = request(server.url + "/sparql/update", "POST", update.encode(),
-                    {"Content-Type": "application/sparql-update", **server.auth})
+    reply = request(any_backend_server.url + "/sparql/update", "POST", update.encode(),
+                    {"Content-Type": "application/sparql-update", **any_backend_server.auth})
     assert reply.status == 400
     assert "LOAD" in error_message(reply)
     time.sleep(0.3)
     assert listener.connections == 0
 
 
-def test_the_word_service_inside_a_string_or_iri_is_not_a_service_call(server):
-    reply = get(server, 'SELECT ?x { BIND("SERVICE <http://x/>" AS ?x) '
+def test_the_word_service_inside_a_string_or_iri_is_not_a_service_call(any_backend_server):
+    reply = get(any_backend_server, 'SELECT ?x { BIND("SERVICE <http://x/>" AS ?x) '
                         'FILTER(?x != <http://example.org/SERVICE>) }')
     assert reply.status == 200
     bindings = json.loads(reply.body)["results"]["bindings"]
     assert [b["x"]["value"] for b in bindings] == ["SERVICE <http://x/>"]
 
 
-def test_dataset_graphs_that_are_in_the_store_are_allowed(server):
-    reply = get(server, f"ASK FROM <{ATLAS[:-1]}> {{ <{ATLAS}MoralHazard> ?p ?o }}")
+def test_dataset_graphs_that_are_in_the_store_are_allowed(any_backend_server):
+    reply = get(any_backend_server, f"ASK FROM <{ATLAS[:-1]}> {{ <{ATLAS}MoralHazard> ?p ?o }}")
     assert reply.status == 200
     assert json.loads(reply.body)["boolean"] is True
-    reply = get(server, f"ASK {{ <{ATLAS}RLHF> <{ATLAS}realizes> ?m }}",
+    reply = get(any_backend_server, f"ASK {{ <{ATLAS}RLHF> <{ATLAS}realizes> ?m }}",
                 **{"default-graph-uri": ATLAS[:-1]})
     assert json.loads(reply.body)["boolean"] is True
-    reply = get(server, f"ASK {{ <{ATLAS}RLHF> <{ATLAS}addresses> ?m }}",
+    reply = get(any_backend_server, f"ASK {{ <{ATLAS}RLHF> <{ATLAS}addresses> ?m }}",
                 **{"default-graph-uri": ATLAS[:-1]})
     assert json.loads(reply.body)["boolean"] is False, "inferences live in their own graph"
 

@@ -1,5 +1,5 @@
-"""SPARQLWrapper as a real client of a running server: every result format, parsed and compared
-with the answer rdflib computes on its own over the same knowledge."""
+"""SPARQLWrapper as a real client of a running server on every backend: every result format,
+parsed and compared with the answer rdflib computes on its own over the same knowledge."""
 
 from __future__ import annotations
 
@@ -123,9 +123,10 @@ def fetch(wrapper: SPARQLWrapper, query: str) -> tuple[str, bytes]:
     (TSV, "text/tab-separated-values; charset=utf-8", parse_tsv, False),
     (CSV, "text/csv; charset=utf-8", parse_csv, True),
 ])
-def test_select_in_every_format_equals_rdflib(server, knowledge, name, method, fmt, media,
+def test_select_in_every_format_equals_rdflib(any_backend_server, knowledge, name, method, fmt,
+                                              media,
                                               parse, as_text):
-    content_type, body = fetch(client(server, fmt, method), SELECTS[name])
+    content_type, body = fetch(client(any_backend_server, fmt, method), SELECTS[name])
     assert content_type == media
     want = expected_rows(knowledge, SELECTS[name])
     assert want, "the oracle itself found nothing"
@@ -137,8 +138,9 @@ def test_select_in_every_format_equals_rdflib(server, knowledge, name, method, f
     (RDFXML, "application/rdf+xml; charset=utf-8", "xml"),
     (JSONLD, "application/ld+json", "json-ld"),
 ])
-def test_construct_in_every_format_is_isomorphic_to_rdflib(server, knowledge, fmt, media, syntax):
-    content_type, body = fetch(client(server, fmt), CONSTRUCT)
+def test_construct_in_every_format_is_isomorphic_to_rdflib(any_backend_server, knowledge, fmt,
+                                                           media, syntax):
+    content_type, body = fetch(client(any_backend_server, fmt), CONSTRUCT)
     assert content_type == media
     want = knowledge.query(PROLOGUE + CONSTRUCT).graph
     assert len(want) > 30
@@ -146,8 +148,8 @@ def test_construct_in_every_format_is_isomorphic_to_rdflib(server, knowledge, fm
 
 
 @pytest.mark.parametrize("fmt", [JSON, XML])
-def test_ask_answers_true_and_false(server, fmt):
-    wrapper = client(server, fmt)
+def test_ask_answers_true_and_false(any_backend_server, fmt):
+    wrapper = client(any_backend_server, fmt)
     wrapper.setQuery(PROLOGUE + "ASK { atlas:RLHF atlas:addresses atlas:MoralHazard }")
     result = wrapper.query().convert()
     assert (result["boolean"] if fmt == JSON else
