@@ -133,11 +133,11 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_cli_answers_alike_on_the_local_store_and_through_the_endpoint(server):
+def test_cli_answers_alike_on_the_local_store_and_through_the_endpoint(any_backend_server):
     args = ["--name", "mechanisms-for-problem-in-phase", "--param", "phase=atlas:Operation",
             "--format", "json"]
     local = cli("--memory", *args)
-    remote = cli("--endpoint", server.url + "/sparql", *args)
+    remote = cli("--endpoint", any_backend_server.url + "/sparql", *args)
     assert local.returncode == 0 and remote.returncode == 0, local.stderr + remote.stderr
     assert rows_of(local.stdout.encode()) == rows_of(remote.stdout.encode())
     assert {r["method"] for r in rows_of(local.stdout.encode())} == {
