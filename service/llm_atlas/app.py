@@ -15,8 +15,12 @@ from .sources import find_sources
 from .web_common import AtlasState
 
 
-def make_store(settings: Settings):
-    """The store the settings ask for: a remote engine when `store` is set, else embedded."""
+def make_store(settings: Settings, *, build_if_empty: bool = True):
+    """The store the settings ask for: a remote engine when `store` is set, else embedded.
+
+    An embedded store loads the shipped knowledge on first start unless told not to (the
+    `build` and `load` commands do their own loading).
+    """
     if settings.store:
         from .remote import RemoteStore, parse_credentials
 
@@ -25,7 +29,7 @@ def make_store(settings: Settings):
                            timeout=settings.timeout, max_rows=settings.max_rows)
     return EmbeddedStore(None if settings.memory else settings.data_dir,
                          timeout=settings.timeout, max_rows=settings.max_rows,
-                         sources_root=settings.sources)
+                         sources_root=settings.sources, build_if_empty=build_if_empty)
 
 
 def create_app(settings: Settings | None = None, store=None) -> Flask:

@@ -21,22 +21,13 @@ def _matrix_query() -> str:
     return state().queries["problem-solution-matrix"].text
 
 
-def _format() -> neg.Format:
-    named = request.args.get("format")
-    if named:
-        return neg.by_name(OFFERED, named)
-    accept = request.headers.get("Accept")
-    # plain JSON is what tools ask for here; map it onto our json entry
-    if accept and JSON_MEDIA in accept and "sparql-results" not in accept:
-        accept = accept.replace(JSON_MEDIA, neg.BY_NAME["json"].media_type)
-    return neg.choose(OFFERED, accept)
-
-
 @bp.route("/matrix")
 @bp.route("/matrix.<ext>")
 def matrix(ext: str | None = None) -> Response:
     """The matrix in HTML, JSON or CSV; CSV is the matrix query's own rows."""
-    fmt = neg.by_name(OFFERED, ext) if ext else _format()
+    # plain `application/json` is an alias of the json entry, so tools asking for it get JSON
+    fmt = neg.negotiate(OFFERED, ext or request.args.get("format"),
+                        request.headers.get("Accept"))
     store = state().store
     with query_slot():
         if fmt.name == "csv":

@@ -168,14 +168,13 @@ def build(data_dir, memory, root, store_auth, update_url, into, batch) -> None:
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, store=into,
                          update_url=update_url, store_auth=store_auth)
-    store = make_store(settings)
+    store = make_store(settings, build_if_empty=False)
     try:
         if into:
             summary = _build_remote(store, settings, batch)
             click.echo(f"{into}: loaded {summary['loaded']} graphs ({summary['triples']} "
                        f"triples), skipped {summary['skipped']} already there")
             return
-        store._build_if_empty = False  # build explicitly below, and report it
         store.start()
         summary = store.build()
         click.echo(f"built {summary['graphs']} graphs, {summary['triples']} triples "
@@ -211,8 +210,7 @@ def load(data_dir, memory, root, files, graph) -> None:
     from .errors import StoreError
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root)
-    store = make_store(settings)
-    store._build_if_empty = False
+    store = make_store(settings, build_if_empty=False)
     try:
         store.start()
         for name in files:

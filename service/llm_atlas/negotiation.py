@@ -107,6 +107,11 @@ def by_name(offered: list[Format], name: str) -> Format:
     raise NotAcceptable(offered)
 
 
+def negotiate(offered: list[Format], named: str | None, accept: str | None) -> Format:
+    """A `format=` name when given, else the client's Accept; 406 when neither fits."""
+    return by_name(offered, named) if named else choose(offered, accept)
+
+
 def by_extension(offered: list[Format], extension: str) -> Format | None:
     """The format a file extension names exactly (`ttl`, `jsonld`, `rdf`, `nt`, `html`), or None."""
     wanted = extension.lower()

@@ -25,11 +25,9 @@ def _negotiate(form: str | None, named: str | None) -> tuple[neg.Format | None,
                                                              neg.Format | None]:
     """The result formats for a query form, from `format=` or Accept; 406 when none fits."""
     accept = request.headers.get("Accept")
-    choose = (lambda offered: neg.by_name(offered, named)) if named else (
-        lambda offered: neg.choose(offered, accept))
     if form in ("CONSTRUCT", "DESCRIBE"):
-        return None, choose(neg.GRAPHS)
-    return choose(neg.SOLUTIONS), None
+        return None, neg.negotiate(neg.GRAPHS, named, accept)
+    return neg.negotiate(neg.SOLUTIONS, named, accept), None
 
 
 def run_query(req: ProtocolRequest, base_iri: str, formats=None):

@@ -75,13 +75,8 @@ def read_rdf_body() -> Graph:
 
 def report_format() -> neg.Format:
     """JSON, Turtle or HTML, by `format=` or Accept; plain `application/json` means our JSON."""
-    named = request.args.get("format")
-    if named:
-        return neg.by_name(REPORT_FORMATS, named)
-    accept = request.headers.get("Accept")
-    if accept and JSON_MEDIA in accept and "sparql-results" not in accept:
-        accept = accept.replace(JSON_MEDIA, neg.BY_NAME["json"].media_type)
-    return neg.choose(REPORT_FORMATS, accept)
+    return neg.negotiate(REPORT_FORMATS, request.args.get("format"),
+                         request.headers.get("Accept"))
 
 
 def page(report: ValidationReport | None, triples: int | None, *, status: int = 200,
