@@ -71,11 +71,9 @@ def table(body: bytes) -> str:
 
 def run_local(store, text: str, fmt: str) -> bytes:
     """Evaluate on the embedded store (the same guard as the endpoint)."""
-    analysis = analyse(text)
+    analyse(text)  # refuses SERVICE and LOAD here too
     graph_format = fmt if fmt in ("turtle", "ntriples", "rdfxml", "jsonld") else "turtle"
     solution_format = fmt if fmt in ("json", "xml", "csv", "tsv") else "json"
-    if analysis.form in ("CONSTRUCT", "DESCRIBE") and fmt == "table":
-        graph_format = "turtle"
     _kind, body = store.query(text, solution_format=solution_format, graph_format=graph_format)
     return body
 
