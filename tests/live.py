@@ -98,6 +98,19 @@ class Server:
         self._log_file.close()
 
 
+def live_members(group: int) -> list[int]:
+    """Processes of a process group that still run (zombies waiting to be reaped do not)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 class Listener:
     """A TCP listener on loopback that counts every connection made to it (proof of no fetch)."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from live import Server, request
+from live import Server, live_members, request
 from submissions_kit import (
     PROVENANCE_TRIPLES,
     RES,
@@ -110,19 +110,6 @@ def test_200_concurrent_submissions_from_8_clients_add_up_exactly(tmp_path):
         assert len(accepted) == 60 + 40 + 20 + 10
     finally:
         server.stop()
-
-
-def live_members(group: int) -> list[int]:
-    """Processes of a process group that still run (zombies waiting to be reaped do not)."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
 
 
 def test_a_killed_server_keeps_every_acknowledged_annotation(tmp_path):

@@ -234,33 +234,19 @@ def load(data_dir, memory, root, files, graph) -> None:
               "instead of the embedded store (env LLM_ATLAS_STORE).")
 @click.option("--host", help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default 8000).")
-@click.option("--threads", type=int, help="Worker threads of the WSGI server (default 16).")
+@click.option("--threads", type=int, help="Python threads that answer requests (default 16).")
 @click.option("--token", help="Bearer token that enables writes (env LLM_ATLAS_TOKEN).")
 @click.option("--timeout", type=float, help="Seconds a query may run (default 30).")
 @click.option("--base-iri", help="Base IRI mapped to this service.")
 def serve(data_dir, memory, root, store_auth, update_url, store_url, host, port, threads, token,
           timeout, base_iri) -> None:
-    """Run the SPARQL service under waitress, building the store on first start."""
-    import waitress
-
-    from .app import create_app
-    from .errors import StoreError
+    """Run the SPARQL service (Granian), building the store on first start."""
+    from .server import serve as run_server
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, host=host, port=port,
                          threads=threads, token=token, timeout=timeout, base_iri=base_iri,
                          store=store_url, update_url=update_url, store_auth=store_auth)
-    try:
-        app = create_app(settings)
-    except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
-    store = app.extensions["llm_atlas"].store
-    click.echo(f"llm-atlas {__version__}: {store.size()} triples; serving "
-               f"http://{settings.host}:{settings.port}/sparql"
-               f" ({'writes enabled' if settings.token else 'read-only'})", err=True)
-    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
-                   ident="llm-atlas", clear_untrusted_proxy_headers=True,
-                   max_request_body_size=settings.max_upload_bytes + 1024)
+    sys.exit(run_server(settings))
 
 
 @main.command()

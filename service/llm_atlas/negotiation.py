@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,13 @@ class NotAcceptable(Exception):
                          + ", ".join(f.media_type for f in offered))
 
 
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
+def parse_accept(header: str | None) -> tuple[tuple[str, float], ...]:
     """Media ranges and their q-values, in header order; malformed entries are skipped."""
+    # Clients send the same few headers again and again; long ones are not kept.
+    return _parse_accept(header) if header and len(header) > 256 else _cached_accept(header)
+
+
+def _parse_accept(header: str | None) -> tuple[tuple[str, float], ...]:
     ranges = []
     for part in (header or "").split(","):
         fields = [f.strip() for f in part.split(";")]
@@ -62,10 +68,13 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
                 except ValueError:
                     q = 0.0
         ranges.append((media, q))
-    return ranges
+    return tuple(ranges)
 
 
-def _quality(fmt: Format, ranges: list[tuple[str, float]]) -> float:
+_cached_accept = lru_cache(maxsize=256)(_parse_accept)
+
+
+def _quality(fmt: Format, ranges: tuple[tuple[str, float], ...]) -> float:
     """The q of the most specific range that matches a format (RFC 9110 section 12.5.1)."""
     best, best_specificity = 0.0, -1
     for media in (fmt.media_type, *[a for a in fmt.aliases if "/" in a]):
