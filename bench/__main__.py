@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for key, value in (QUICK if args.quick else defaults).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        p.error("wrk is not installed: `apt-get install wrk` (Debian), or use --client python")
     unknown = set(args.systems.split(",")) - set(SYSTEMS)
     if unknown:
         p.error(f"unknown system {sorted(unknown)[0]!r}; choose from {', '.join(SYSTEMS)}")

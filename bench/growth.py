@@ -20,6 +20,7 @@ def exponent(n1: float, c1: float | None, n2: float, c2: float | None) -> float 
 def costs(system: dict) -> dict[str, float | None]:
     """The costs of one system at one scale whose growth is reported."""
     out = {"load (s)": system.get("load_s"),
+           "peak RSS loading (MiB)": (system.get("load_memory") or {}).get("peak_rss_mib"),
            "peak RSS serving (MiB)": max((m["peak_rss_mib"] for m in
                                           system.get("serve_memory", [])), default=None)}
     for name, figures in system.get("latency", {}).items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class TreeSampler:
     root: int
     interval: float = 0.05
     limit_bytes: int | None = None  # when the tree passes it, `over_limit` is set
+    on_limit: Callable[[], None] | None = None  # and this is called (once, in the thread)
     peak_sum: int = 0
     hwm: dict[int, int] = field(default_factory=dict)
     cpu: dict[int, float] = field(default_factory=dict)
@@ -74,8 +76,10 @@ class TreeSampler:
             total += status.get("VmRSS", 0)
             self.hwm[pid] = max(self.hwm.get(pid, 0), status.get("VmHWM", 0))
         self.peak_sum = max(self.peak_sum, total)
-        if self.limit_bytes and total > self.limit_bytes:
+        if self.limit_bytes and total > self.limit_bytes and not self.over_limit.is_set():
             self.over_limit.set()
+            if self.on_limit:
+                self.on_limit()
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -63,11 +63,22 @@ def _targets(results: dict) -> str:
 
 
 def _growth(results: dict) -> str:
-    names = list(results["scales"])
-    steps = [f"{a} → {b}" for a, b in zip(names, names[1:], strict=False)]
-    rows = [[results["systems"][system]["label"], cost] + [rat(x) for x in slopes]
-            for system, by_cost in results["growth"].items() for cost, slopes in by_cost.items()]
-    return markdown(["system", "cost"] + steps, rows, 2)
+    """Rows: a cost between two scales; columns: each system's exponent, then ours - peer."""
+    names, systems = list(results["scales"]), list(results["systems"])
+    growth, labels = results["growth"], {k: v["label"] for k, v in results["systems"].items()}
+    costs = list(dict.fromkeys(c for s in systems for c in growth.get(s, {})))
+    rows = []
+    for cost in costs:
+        for k, (a, b) in enumerate(zip(names, names[1:], strict=False)):
+            slopes = {s: (growth.get(s, {}).get(cost) or [None] * len(names))[k]
+                      for s in systems}
+            ours = slopes.get("ours")
+            rows.append([cost, f"{a} → {b}"] + [rat(slopes[s]) for s in systems]
+                        + [rat(ours - slopes[p]) if ours is not None and slopes[p] is not None
+                           else "–" for p in systems if p != "ours"])
+    columns = (["cost", "between"] + [labels[s] for s in systems]
+               + [f"ours − {labels[p]}" for p in systems if p != "ours"])
+    return markdown(columns, rows, 2)
 
 
 def _validation(results: dict) -> str:
@@ -84,9 +95,13 @@ def _validation(results: dict) -> str:
                          f"{num(m['fetch'][0])} / {num(m['fetch'][1])}",
                          f"{num(m['shapes'][0])} / {num(m['shapes'][1])}",
                          f"{num(m['total'][0])} / {num(m['total'][1])}", hermit])
-    return markdown(["scale", "store (quads)", "document", "context triples",
-                     "fetch p50 / p95 (ms)", "shapes p50 / p95 (ms)",
-                     "validation p50 / p95 (ms)", "HermiT p50 (ms)"], rows, 3)
+    table = markdown(["scale", "store (quads)", "document", "context triples",
+                      "fetch p50 / p95 (ms)", "shapes p50 / p95 (ms)",
+                      "validation p50 / p95 (ms)", "HermiT p50 (ms)"], rows, 3)
+    v = results["targets"]["validation"]
+    slopes = ", ".join(f"{k.replace('_', ' ')} {rat(e)}" for k, e in v["exponents"].items())
+    return (table + f"\n\nExponent of the validation p50 between the smallest and the largest "
+            f"scale: {slopes or 'not measured'}; target (at most {FLAT:g}): {v['verdict']}.")
 
 
 def _calibration(results: dict) -> str:
@@ -121,6 +136,10 @@ def _client_cost(results: dict) -> str:
             f"request); each run's client and server CPU per request are in results.json.")
 
 
+def _short(row: str, limit: int = 160) -> str:
+    return row if len(row) <= limit else row[:limit] + "…"
+
+
 def _group(results: dict, group: dict) -> str:
     names = ", ".join(results["systems"][n]["label"] for n in group["systems"])
     if "unreadable" in group:
@@ -129,7 +148,7 @@ def _group(results: dict, group: dict) -> str:
     for key, what in (("extra", "not in the reference's answer"),
                       ("missing", "of the reference's answer missing")):
         if group.get(key):
-            text += f"; {what}: " + ", ".join(f"`{row}`" for row in group[key])
+            text += f"; {what}: " + ", ".join(f"`{_short(row)}`" for row in group[key][:2])
     return text
 
 
@@ -178,7 +197,9 @@ def render(results: dict) -> str:
               "\n## Throughput (requests answered 200 per second)\n",
               throughput_table(results, systems, labels), "", _client_cost(results),
               "\n### The load client\n", _calibration(results),
-              "\n## Growth: the exponent between scales (log-log slope)\n", _growth(results),
+              "\n## Growth: the exponent between scales (log-log slope)\n",
+              "0 is flat, 1 grows with the data, 2 with its square; the last columns are ours "
+              "minus the peer's exponent (below 0: ours grows more slowly).\n", _growth(results),
               "\n## Validation of one annotation against the store (ours)\n",
               _validation(results), "\n## Answers compared\n", _differences(results),
               "\n## Not measured, and why\n", _not_measured(results), ""]

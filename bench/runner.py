@@ -189,8 +189,12 @@ class Run:
             return {"not_run": f"not run: one request takes {p50 / 1000:.1f} s, more than half "
                                f"the {self.opts.duration_s:g} s window"}
         cpu = self.server.sampler.cpu_seconds()
-        figures = throughput.run(self.opts.client, self.server.port, targets, clients,
-                                 self.opts.duration_s, self.opts.cap_s, self.workdir)
+        try:
+            figures = throughput.run(self.opts.client, self.server.port, targets, clients,
+                                     self.opts.duration_s, self.opts.cap_s, self.workdir)
+        except Failed as exc:
+            self._recover()
+            return {"failed": str(exc)}
         served = figures["ok"] + figures["errors"]
         figures["server_cpu_ms_per_request"] = (
             (self.server.sampler.cpu_seconds() - cpu) * 1000 / served if served else None)
@@ -217,6 +221,12 @@ class Run:
 
     def measure(self) -> dict:
         """Everything for this system at this scale."""
+        try:
+            return self._measure()
+        finally:
+            self.result["elapsed_s"] = round(self.opts.budget_s - self.budget.left(), 1)
+
+    def _measure(self) -> dict:
         if not self.load_and_start():
             return self.result
         try:

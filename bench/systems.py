@@ -125,10 +125,9 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 
 def _watch(proc: subprocess.Popen, limits: Limits) -> TreeSampler:
-    sampler = TreeSampler(proc.pid, limit_bytes=limits.memory_bytes)
-    threading.Thread(target=lambda: sampler.over_limit.wait() and stop_group(proc),
-                     daemon=True).start()
-    return sampler
+    """Sample the process tree; end it if it passes the memory limit."""
+    return TreeSampler(proc.pid, limit_bytes=limits.memory_bytes,
+                       on_limit=lambda: stop_group(proc))
 
 
 def run_load(system: System, values: dict[str, str], limits: Limits, budget_s: float,

@@ -145,19 +145,28 @@ def test_growth_exponents_are_the_log_log_slopes_of_the_figures(run):
     rows = sections(text)["Growth: the exponent between scales (log-log slope)"]
     (n1, left), (n2, right) = [(s["quads"], s["systems"]) for s in results["scales"].values()]
     labels = {v["label"]: k for k, v in results["systems"].items()}
+    header = rows[0]
     checked = 0
-    for system_label, cost, shown in rows[1:]:
-        system = labels[system_label]
-        if cost == "load (s)":
-            c1, c2 = left[system]["load_s"], right[system]["load_s"]
-        elif cost.startswith("p50 "):
-            c1 = _kept(left[system]["latency"][cost[4:]], "p50_ms")
-            c2 = _kept(right[system]["latency"][cost[4:]], "p50_ms")
-        else:
-            continue
-        expected = math.log(c2 / c1) / math.log(n2 / n1) if c1 and c2 else None
-        assert shown == rat(expected), (system, cost)
-        checked += 1
+    for row in rows[1:]:
+        cost = row[0]
+        assert row[1] == "4500 → 6k"
+        shown = {}
+        for label, system in labels.items():
+            if cost == "load (s)":
+                c1, c2 = left[system]["load_s"], right[system]["load_s"]
+            elif cost.startswith("p50 "):
+                c1 = _kept(left[system]["latency"][cost[4:]], "p50_ms")
+                c2 = _kept(right[system]["latency"][cost[4:]], "p50_ms")
+            else:
+                break
+            shown[system] = math.log(c2 / c1) / math.log(n2 / n1) if c1 and c2 else None
+            assert row[header.index(label)] == rat(shown[system]), (system, cost)
+            checked += 1
+        for label, system in labels.items():
+            if shown and system != "ours":
+                ours, peer = shown["ours"], shown[system]
+                expected = rat(ours - peer) if ours is not None and peer is not None else "–"
+                assert row[header.index(f"ours − {label}")] == expected, (system, cost)
     assert checked == len(SYSTEM_NAMES) * 18
 
 
