@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from llm_atlas.errors import AtlasError
+
 from . import systems, throughput, validation, workload
 from .client import CapExceeded, Connection, Failed, percentiles
 from .synth import Generated
@@ -105,8 +107,7 @@ class Run:
                                         max(1.0, self.budget.left()), self.log)
                 self.result["load_memory"] = {k: v for k, v in load.items() if k != "seconds"}
             if self.system.name == "ours" and self.opts.validation_runs:
-                self.result["validation"] = validation.measure_store(
-                    self.store, self.opts.validation_runs, self.opts.hermit_runs)
+                self.validation()
             self.start()
         except systems.NotReady as exc:
             self.result["not_run"] = f"not run: {exc}"
@@ -116,6 +117,13 @@ class Run:
             self.result["load_memory"] = self.server.load_memory
         self.result["ready_s"] = (load["seconds"] if load else 0.0) + self.server.ready_s
         return True
+
+    def validation(self) -> None:
+        try:
+            self.result["validation"] = validation.measure_store(
+                self.store, self.opts.validation_runs, self.opts.hermit_runs)
+        except (AtlasError, AssertionError) as exc:  # a report that does not conform
+            self.result["validation_failed"] = f"failed: {exc}"
 
     # -- latency ----------------------------------------------------------------------------
     def time_query(self, target: str) -> tuple[dict, bytes]:

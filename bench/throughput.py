@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import queue
 import resource
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -85,10 +87,16 @@ def _python(port: int, targets: list[str], clients: int, seconds: float, cap_s: 
              for k in range(clients)]
     for p in procs:
         p.start()
-    barrier.wait(timeout=120)  # the window opens once every process has started
-    results = [out.get(timeout=seconds + cap_s + 120) for _ in procs]
-    for p in procs:
-        p.join()
+    try:
+        barrier.wait(timeout=120)  # the window opens once every process has started
+        results = [out.get(timeout=seconds + cap_s + 120) for _ in procs]
+    except (threading.BrokenBarrierError, queue.Empty) as exc:
+        for p in procs:
+            p.kill()
+        raise Failed(f"a Python client process did not report: {exc!r}") from exc
+    finally:
+        for p in procs:
+            p.join()
     latencies = sorted(x for r in results for x in r[2])
 
     def pick(q: float) -> float | None:
