@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .endpoint import QUERIES
+from .workload import questions
 
 HERE = Path(__file__).resolve().parent
 # the engines and the server runner the remote-store tests use: one way to start each
@@ -55,9 +55,10 @@ def measure(engine, workdir: Path, runs: int) -> dict:
     service = Server(workdir, *engine.store_args, "--timeout", "120")
     try:
         results = {}
-        for name, query in QUERIES.items():
-            direct, direct_values = _time(engine.query_url, query, runs)
-            ours, our_values = _time(service.url + "/sparql", query, runs)
+        for q in (q for q in questions() if q.origin == "probe"):
+            name = q.name
+            direct, direct_values = _time(engine.query_url, q.text, runs)
+            ours, our_values = _time(service.url + "/sparql", q.text, runs)
             assert our_values == direct_values, f"answers differ on {name} via {engine.name}"
             results[name] = {"engine": direct, "ours": ours}
         return results

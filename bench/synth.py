@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,6 +34,9 @@ METHODS = {
     "LLMAsJudge": ("Monitoring", ["MoralHazard"], ["Deployment", "Operation"]),
     "MLOpsMonitoring": ("Monitoring", ["MoralHazard"], ["Operation"]),
 }
+# lookups cycle through this many subjects: more than any peer caches (rdflib-endpoint keeps 128
+# parsed queries), so no cache answers a repeated request
+MAX_SUBJECTS = 4096
 PROBLEMS = ["HarmfulContent", "DiscriminatoryContent", "OffTopicContent", "Hallucination"]
 
 
@@ -79,28 +84,58 @@ def paper_and_annotation(i: int, rng: random.Random) -> list[str]:
     return out
 
 
-def shipped_quads() -> list[str]:
-    """The shipped knowledge as N-Quads lines, graph by graph as `llm-atlas build` stores it."""
-    lines = []
+def shipped_quads() -> list[tuple[str, set[str]]]:
+    """The shipped knowledge as N-Quads, graph by graph as `llm-atlas build` stores it, each
+    with the IRIs it describes."""
+    chunks = []
     for part in shipped_graphs(find_sources()):
         graph = ox.NamedNode(part.iri)
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in part.triples]
-        lines.append(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode())
-    return lines
+        subjects = {t.subject.value for t in part.triples if isinstance(t.subject, ox.NamedNode)}
+        chunks.append((ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode(), subjects))
+    return chunks
 
 
-def write_dataset(path: Path, triples: int | None, seed: int = 7) -> int:
+@dataclass(frozen=True)
+class Generated:
+    """A generated N-Quads file: how many quads it holds and subjects to look up in it."""
+
+    path: Path
+    quads: int
+    subjects: tuple[str, ...]  # IRIs described in the file, spread over all of it
+
+
+def parse_scale(name: str) -> int:
+    """`10k` -> 10_000, `5M` -> 5_000_000, `2500` -> 2500."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmM]?)", name.strip())
+    if not match:
+        raise ValueError(f"scale {name!r}: write a number of triples such as 10k, 1M or 2500")
+    factor = {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
+    return int(float(match.group(1)) * factor)
+
+
+def _spread(items: list[str], limit: int) -> list[str]:
+    step = max(1, len(items) // limit)
+    return items[::step][:limit]
+
+
+def write_dataset(path: Path, triples: int | None, seed: int = 7,
+                  max_subjects: int = MAX_SUBJECTS) -> Generated:
     """Write the shipped knowledge plus synthetic papers up to about `triples` quads."""
     rng = random.Random(seed)
     count = 0
+    shipped_subjects: set[str] = set()
     with path.open("w", encoding="utf-8") as out:
-        for chunk in shipped_quads():
+        for chunk, subjects in shipped_quads():
             out.write(chunk)
             count += chunk.count("\n")
+            shipped_subjects |= subjects
         i = 0
         while triples is not None and count < triples:
             quads = paper_and_annotation(i, rng)
             out.writelines(quads)
             count += len(quads)
             i += 1
-    return count
+    synthetic = [f"{RES}{kind}/synthetic-{k}" for k in range(i) for kind in ("paper", "annotation")]
+    subjects = sorted(shipped_subjects) + _spread(synthetic, max_subjects)
+    return Generated(path, count, tuple(_spread(subjects, max_subjects)))

@@ -1,0 +1,95 @@
+"""The two rdflib peers, each a server process: `python -m bench.peers KIND DATA --port N`.
+
+- `rdflib-endpoint`: the PyPI package's SparqlEndpoint (FastAPI) under uvicorn;
+- `flask`: a plain rdflib Dataset behind a minimal Flask `/sparql` (GET, JSON results) under
+  waitress, the WSGI server ours runs under.
+
+Both parse the same N-Quads file into an rdflib Dataset whose default graph is the union of its
+graphs, as ours and Oxigraph's server (`--union-default-graph`) answer. rdflib's SPARQL engine
+fetches FROM, SERVICE and LOAD targets, so the benchmark queries carry none (bench/workload.py)
+and, to be sure, these processes refuse every outbound connection (an audit hook) and rdflib's
+FROM loading is switched off. rdflib is not safe under concurrent queries: rdflib-endpoint runs
+its handler on the event loop (one query at a time); the Flask peer takes a lock per query.
+The process prints one line `loaded N` once the data is in, then serves on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+HOST = "127.0.0.1"
+
+
+def refuse_outbound(event: str, args: tuple) -> None:
+    """Audit hook: no socket of this process may connect anywhere, no URL may be opened."""
+    if event in ("socket.connect", "urllib.Request"):
+        raise PermissionError(f"bench peer: outbound access refused ({event} {args[1:]!r})")
+
+
+def load(data: str):
+    """The file as an rdflib Dataset with the union of its graphs as default graph."""
+    import rdflib
+    import rdflib.plugins.sparql
+
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(data, format="nquads")
+    return dataset
+
+
+def flask_app(dataset):
+    """A minimal SPARQL endpoint: GET /sparql?query=... -> SPARQL JSON results."""
+    from flask import Flask, Response, request
+    from pyparsing import ParseException
+
+    app = Flask("bench-flask-rdflib")
+    lock = threading.Lock()
+
+    @app.get("/sparql")
+    def sparql() -> Response:
+        text = request.args.get("query")
+        if not text:
+            return Response("send a SPARQL query as ?query=\n", 400, mimetype="text/plain")
+        try:
+            with lock:
+                body = dataset.query(text).serialize(format="json")
+        except ParseException as exc:
+            return Response(f"query syntax: {exc}\n", 400, mimetype="text/plain")
+        return Response(body, mimetype="application/sparql-results+json")
+
+    return app
+
+
+def serve_flask(dataset, port: int) -> None:
+    import waitress
+
+    waitress.serve(flask_app(dataset), host=HOST, port=port, threads=16, ident="bench-flask")
+
+
+def serve_rdflib_endpoint(dataset, port: int) -> None:
+    import uvicorn
+    from rdflib_endpoint import SparqlEndpoint
+
+    app = SparqlEndpoint(graph=dataset, path="/sparql", cors_enabled=False)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+
+
+SERVERS = {"rdflib-endpoint": serve_rdflib_endpoint, "flask": serve_flask}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.peers")
+    parser.add_argument("kind", choices=sorted(SERVERS))
+    parser.add_argument("data", help="an N-Quads file")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    sys.addaudithook(refuse_outbound)
+    dataset = load(args.data)
+    print(f"loaded {len(dataset)}", flush=True)
+    SERVERS[args.kind](dataset, args.port)
+
+
+if __name__ == "__main__":
+    main()
