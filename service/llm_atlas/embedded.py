@@ -140,14 +140,16 @@ class EmbeddedStore:
             )
         return _Process(popen, address, key, self._generation)
 
-    def _restart(self, generation: int) -> None:
+    def _restart(self, generation: int, *, wait_for_writes: bool = True) -> None:
         """Kill the engine of a generation (if still current) and start a new one.
 
-        Writes in flight finish first (new ones wait), so a restart never cuts a write short.
+        Writes in flight finish first (new ones wait), so a restart never cuts a write short;
+        an engine that is already gone has no write left to finish, so nothing is awaited.
         """
         with self._writes:
             self._restarting += 1
-            self._writes.wait_for(lambda: self._writes_in_flight == 0, timeout=60)
+            if wait_for_writes:
+                self._writes.wait_for(lambda: self._writes_in_flight == 0, timeout=60)
         try:
             with self._lock:
                 proc = self._proc
@@ -178,6 +180,8 @@ class EmbeddedStore:
         self.start()
         with self._lock:
             proc = self._proc
+            if proc.popen.poll() is not None:  # gone before anything was sent to it
+                raise ConnectionError(f"the engine exited with code {proc.popen.returncode}")
             if proc.idle:
                 return proc, proc.idle.pop()
         try:
@@ -192,16 +196,40 @@ class EmbeddedStore:
                 return
         conn.close()
 
+    def _engine_gone(self, proc: _Process | None) -> None:
+        """A connection to an engine broke: once the process has exited, start a new one.
+
+        The socket closes a moment before the process is reaped, so wait briefly for the exit;
+        an engine still running after that only lost one connection and is left alone.
+        """
+        if proc is None:
+            return
+        try:
+            proc.popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return
+        self._restart(proc.generation, wait_for_writes=False)
+
     def _call(self, op: str, *args, deadline: float | None = None, write: bool = False,
               **kwargs):
-        for attempt in (1, 2):
+        """Run one engine operation, on a new engine when the old one died (three tries).
+
+        A read is simply sent again; a write only when it certainly never reached the engine,
+        otherwise it fails with StoreUnavailable (it may or may not have been applied).
+        """
+        for _attempt in range(3):
             try:
                 proc, conn = self._checkout()
             except ConnectionError:
-                self._restart(self._proc.generation if self._proc else 0)
+                self._engine_gone(self._proc)
                 continue
             try:
                 conn.send((op, args, kwargs))
+            except OSError:  # the engine's end was closed: nothing reached it
+                conn.close()
+                self._engine_gone(proc)
+                continue
+            try:
                 if not conn.poll(deadline):
                     conn.close()
                     self._restart(proc.generation)
@@ -210,12 +238,16 @@ class EmbeddedStore:
                         "narrow it (add LIMIT, more selective patterns) and try again"
                     )
                 reply = conn.recv()
+            except ConnectionResetError:
+                # A Unix socket closed with our request still unread resets: never applied.
+                conn.close()
+                self._engine_gone(proc)
+                continue
             except (EOFError, OSError) as exc:
                 conn.close()
-                if write or attempt == 2:
+                self._engine_gone(proc)
+                if write:
                     raise StoreUnavailable(f"the store engine stopped during {op}: {exc}") from exc
-                if proc.popen.poll() is not None:  # the engine died rather than being restarted
-                    self._restart(proc.generation)
                 continue
             self._checkin(proc, conn)
             if reply[0] == "ok":
