@@ -27,6 +27,7 @@ from .errors import (
     QueryTimeout,
     ResultTooLarge,
     StoreFault,
+    StoreFull,
     StoreUnavailable,
 )
 
@@ -38,7 +39,11 @@ _ERROR_TYPES = {
     "ResultTooLarge": ResultTooLarge,
     "GraphExists": GraphExists,
     "GraphMissing": GraphMissing,
+    "StorageFull": StoreFull,
 }
+# RocksDB refuses every write after one failed for lack of space, until the store is opened
+# again; opening needs room for its logs, so the engine is restarted once this much is free.
+REOPEN_FREE_BYTES = 16 * 1024 * 1024
 
 
 def _stop(popen: subprocess.Popen, *, kill: bool) -> None:
@@ -97,6 +102,7 @@ class EmbeddedStore:
         self._restarting = 0
         self._proc: _Process | None = None
         self._generation = 0
+        self._full_generation = -1  # the engine whose writes failed on a full disk
         self.restarts = 0
 
     # -- process lifecycle -------------------------------------------------------------------
@@ -255,10 +261,22 @@ class EmbeddedStore:
             _, kind, message = reply
             if reply[0] == "fault":
                 raise StoreFault(f"{kind}: {message}")
+            if kind == "StorageFull":
+                self._full_generation = proc.generation
+                raise self._disk_full()
             raise _ERROR_TYPES.get(kind, StoreFault)(message)
         raise StoreUnavailable(f"the store engine could not be reached for {op}")
 
+    def _disk_full(self) -> StoreFull:
+        return StoreFull("the store's disk is full (no space left on device): nothing was "
+                         "written; free space where the store keeps its data and send the "
+                         "request again")
+
     def _write(self, op: str, *args, **kwargs):
+        if self._full_generation == self._generation:
+            if shutil.disk_usage(self.path).free < REOPEN_FREE_BYTES:
+                raise self._disk_full()
+            self._restart(self._full_generation)  # space was freed: reopen the store
         with self._writes:
             self._writes.wait_for(lambda: self._restarting == 0)
             self._writes_in_flight += 1

@@ -12,6 +12,7 @@ $LLM_ATLAS_ENGINE_KEY.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -190,6 +191,14 @@ _ERRORS = (SyntaxError, ValueError, OSError, ResultTooLarge, GraphExists, GraphM
            LookupError)
 
 
+def _error_kind(exc: Exception) -> str:
+    """The name the server maps to its own error; RocksDB reports a full disk as IO error text."""
+    if isinstance(exc, OSError) and (exc.errno == errno.ENOSPC
+                                     or "No space left on device" in str(exc)):
+        return "StorageFull"
+    return type(exc).__name__
+
+
 def _serve(engine: Engine, conn: Connection) -> None:
     with conn:
         while True:
@@ -201,7 +210,7 @@ def _serve(engine: Engine, conn: Connection) -> None:
                 value = getattr(engine, op)(*args, **kwargs)
                 conn.send(("ok", value))
             except _ERRORS as exc:
-                conn.send(("error", type(exc).__name__, str(exc)))
+                conn.send(("error", _error_kind(exc), str(exc)))
             except Exception as exc:  # noqa: BLE001 -- reported to the caller as a fault
                 log.exception("engine operation %s failed", op)
                 conn.send(("fault", type(exc).__name__, str(exc)))
