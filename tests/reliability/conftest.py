@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from reliability_figures import FIGURES
 
 _seconds = [0.0]
