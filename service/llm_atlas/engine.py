@@ -28,6 +28,7 @@ from .sources import find_sources
 
 log = logging.getLogger("llm_atlas.engine")
 KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
+ENGINE_THREAD_STACK = 256 * 1024 * 1024
 
 
 class GraphExists(Exception):
@@ -244,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.build_if_empty and engine.is_empty():
         log.info("empty store: building the shipped knowledge %s", engine.build(args.sources))
+    # Oxigraph parses and evaluates by recursion; the guard bounds nesting, this gives the
+    # query threads room for it (address space only: pages are used as the stack grows).
+    threading.stack_size(ENGINE_THREAD_STACK)
     listener = Listener(args.address, family="AF_UNIX", authkey=key)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     print("ready", flush=True)

@@ -41,6 +41,14 @@ def ask(url: str, query: str, timeout: float = 60):
                    headers={"Accept": "application/sparql-results+json"}, timeout=timeout)
 
 
+def post_query(url: str, query: str | bytes, timeout: float = 60):
+    """A query POSTed as application/sparql-query (a URL cannot carry a large one)."""
+    body = query.encode() if isinstance(query, str) else query
+    return request(f"{url}/sparql", "POST", body,
+                   {"Content-Type": "application/sparql-query",
+                    "Accept": "application/sparql-results+json"}, timeout=timeout)
+
+
 def graphs_with_prefix(url: str, prefix: str) -> dict[str, int]:
     """Named graphs whose IRI starts with a prefix, with their triple counts."""
     reply = ask(url, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from faults_kit import WriteLog, ask, children, engine_pid
+from faults_kit import WriteLog, ask, children, engine_pid, post_query
 from live import Server, request
 
 pytestmark = pytest.mark.slow
@@ -37,3 +37,46 @@ def test_a_write_after_the_engine_died_goes_to_a_new_engine(tmp_path):
         assert json.loads(request(server.url + "/health").body)["restarts"] == 1
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    running = Server(tmp_path_factory.mktemp("fixes"), "--memory")
+    yield running
+    running.stop()
+
+
+def restarts(server) -> int:
+    return json.loads(request(server.url + "/health").body)["restarts"]
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000,
+    "SELECT * WHERE { FILTER(" + "(" * 10_000 + "true" + ")" * 10_000 + ") }",
+    "SELECT * WHERE { " + "OPTIONAL { ?s ?p ?o " * 5_000 + "}" * 5_000 + " }",
+    "SELECT * WHERE { BIND(" + "CONCAT(" * 3_000 + '"a"' + ")" * 3_000 + " AS ?x) }",
+    "SELECT * WHERE { FILTER(" + " && ".join(["true"] * 60_000) + ") }",
+    "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 30_000) + " }",
+])
+def test_queries_deeper_or_longer_than_the_engine_can_take_are_refused_with_400(service, query):
+    before = restarts(service)
+    reply = post_query(service.url, query)
+    assert reply.status == 400, reply.body[:300]
+    message = json.loads(reply.body)["error"]["message"]
+    assert "deep" in message or "terms and operators" in message
+    assert restarts(service) == before, "the engine crashed"
+
+
+@pytest.mark.parametrize(("query", "answer"), [
+    ("ASK WHERE " + "{" * 199 + "}" * 199, True),
+    ("ASK WHERE { FILTER(" + " && ".join(["true"] * 30_000) + ") }", True),
+    ("ASK WHERE { BIND(" + "CONCAT(" * 150 + '"a"' + ")" * 150 + " AS ?x) FILTER(?x = \"a\") }",
+     True),
+    ("ASK WHERE { " + " UNION ".join(["{ FILTER(false) }"] * 12_000) + " }", False),
+])
+def test_queries_within_the_bounds_are_answered_and_the_engine_survives(service, query, answer):
+    before = restarts(service)
+    reply = post_query(service.url, query)
+    assert reply.status == 200, reply.body[:300]
+    assert json.loads(reply.body)["boolean"] is answer
+    assert restarts(service) == before
