@@ -6,10 +6,11 @@ import json
 import os
 import signal
 import time
+from urllib.parse import urlencode
 
 import pytest
 
-from faults_kit import WriteLog, ask, children, engine_pid, post_query
+from faults_kit import WriteLog, ask, children, engine_pid, graphs_with_prefix, post_query
 from live import Server, request
 
 pytestmark = pytest.mark.slow
@@ -80,3 +81,25 @@ def test_queries_within_the_bounds_are_answered_and_the_engine_survives(service,
     assert reply.status == 200, reply.body[:300]
     assert json.loads(reply.body)["boolean"] is answer
     assert restarts(service) == before
+
+
+def test_a_graph_name_that_is_not_an_iri_is_refused_with_400_naming_it(tmp_path):
+    """?graph= must be an IRI (the engine's update text could not carry `>` or spaces)."""
+    server = Server(tmp_path, "--memory")
+    try:
+        log = WriteLog("urn:rel:victim:")
+        assert log.write(server, "a", 3, "put") == 201
+        for graph in ("urn:rel:x> { <urn:s> <urn:p> <urn:o> } } ; DROP GRAPH <urn:rel:victim:a> ;"
+                      " INSERT DATA { GRAPH <urn:rel:y",
+                      "urn:rel:x> ; DROP GRAPH <urn:rel:victim:a", "urn:rel:a b",
+                      "urn:rel:\x01"):
+            for method in ("POST", "PUT", "DELETE"):
+                reply = request(f"{server.url}/store?" + urlencode({"graph": graph}), method,
+                                b"<urn:s> <urn:p> <urn:o> .",
+                                {"Content-Type": "application/n-triples", **server.auth})
+                assert reply.status == 400, (method, graph, reply.status, reply.body)
+                assert "not an absolute IRI" in json.loads(reply.body)["error"]["message"]
+        assert log.check(server.url) == (1, 0)
+        assert graphs_with_prefix(server.url, "urn:rel:") == {"urn:rel:victim:a": 3}
+    finally:
+        server.stop()
