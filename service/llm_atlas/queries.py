@@ -91,8 +91,10 @@ class ParameterError(AtlasError):
     """A named query was given an unknown parameter or a value of the wrong type."""
 
 
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")
-_CURIE = re.compile(r"^([A-Za-z][\w\-.]*)?:([^\s<>\"{}|^`\\/#?]*)$")
+# IRI characters: no spaces or control characters (C0, DEL, C1), none of <>"{}|^`\
+_IRI_CHAR = r"[^\s\x00-\x20\x7f-\x9f<>\"{}|^`\\"
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:" + _IRI_CHAR + r"]*$")
+_CURIE = re.compile(r"^([A-Za-z][\w\-.]*)?:(" + _IRI_CHAR + r"/#?]*)$")
 MAX_VALUE_LENGTH = 2000
 
 

@@ -12,6 +12,12 @@ import pytest
 
 from faults_kit import WriteLog, ask, children, engine_pid, graphs_with_prefix, post_query
 from live import Server, request
+from llm_atlas.namespaces import PREFIXES
+from llm_atlas.queries import (
+    ParameterError,
+    bind,
+    load_named_queries,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -103,3 +109,12 @@ def test_a_graph_name_that_is_not_an_iri_is_refused_with_400_naming_it(tmp_path)
         assert graphs_with_prefix(server.url, "urn:rel:") == {"urn:rel:victim:a": 3}
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("value", ["atlas:a\x7fb", "atlas:\x00", "http://example.org/\x85",
+                                   "urn:a\x01b"])
+def test_an_iri_parameter_with_a_control_character_is_a_parameter_error(value):
+    query = next(q for q in load_named_queries() if q.name == "term-description")
+    with pytest.raises(ParameterError, match="is not an IRI"):
+        bind(query, {"term": value}, PREFIXES)
+
