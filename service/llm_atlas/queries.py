@@ -53,7 +53,11 @@ def _param(value: str, path: Path) -> Parameter:
 
 def parse_named_query(path: Path) -> NamedQuery:
     """Read one `.rq` file and its header; raise QueryHeaderError when the header is not valid."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryHeaderError(f"{path.name}: not UTF-8 (byte {exc.start}); save the query "
+                               "as UTF-8") from None
     header: dict[str, str] = {}
     params = []
     for line in text.splitlines():

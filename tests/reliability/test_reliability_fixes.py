@@ -15,8 +15,10 @@ from live import Server, request
 from llm_atlas.namespaces import PREFIXES
 from llm_atlas.queries import (
     ParameterError,
+    QueryHeaderError,
     bind,
     load_named_queries,
+    parse_named_query,
 )
 
 pytestmark = pytest.mark.slow
@@ -117,4 +119,11 @@ def test_an_iri_parameter_with_a_control_character_is_a_parameter_error(value):
     query = next(q for q in load_named_queries() if q.name == "term-description")
     with pytest.raises(ParameterError, match="is not an IRI"):
         bind(query, {"term": value}, PREFIXES)
+
+
+def test_a_named_query_file_that_is_not_utf8_is_a_header_error(tmp_path):
+    path = tmp_path / "latin.rq"
+    path.write_bytes(b"# title: Caf\xe9\n# question: Which?\nASK {}\n")
+    with pytest.raises(QueryHeaderError, match="not UTF-8"):
+        parse_named_query(path)
 
