@@ -9,9 +9,11 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from click.testing import CliRunner
 
 from faults_kit import WriteLog, ask, children, engine_pid, graphs_with_prefix, post_query
 from live import Server, request
+from llm_atlas.cli import main
 from llm_atlas.namespaces import PREFIXES
 from llm_atlas.queries import (
     ParameterError,
@@ -127,3 +129,13 @@ def test_a_named_query_file_that_is_not_utf8_is_a_header_error(tmp_path):
     with pytest.raises(QueryHeaderError, match="not UTF-8"):
         parse_named_query(path)
 
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("SELECT * { ?s ?p }", "refused the query: error at 1:"),
+    ("0", "not a SPARQL query"),
+])
+def test_a_query_the_endpoint_refuses_exits_1_with_its_message(service, text, message):
+    result = CliRunner().invoke(main, ["query", "--endpoint", service.url + "/sparql", text])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert message in result.output
