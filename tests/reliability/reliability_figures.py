@@ -22,17 +22,24 @@ class Figures:
 
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
+    under_fault: Counter = field(default_factory=Counter)  # statuses while a fault was injected
     faults: Counter = field(default_factory=Counter)  # fault kind -> times injected
     verified: Counter = field(default_factory=Counter)  # what was checked -> how many
     latencies: dict[str, list[float]] = field(default_factory=dict)  # run -> seconds
     notes: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def sent(self, status: int, count: int = 1) -> None:
-        """Count requests answered with a status (0 for a connection that failed)."""
+    def sent(self, status: int, count: int = 1, *, under_fault: bool = False) -> None:
+        """Count requests answered with a status (0: the connection broke, no answer).
+
+        Statuses sent while a fault was being injected are also counted apart: the designed
+        503 of a write cut by an engine kill and the 507 of a full disk are 5xx on purpose.
+        """
         with self._lock:
             self.requests += count
             self.statuses[status] += count
+            if under_fault:
+                self.under_fault[status] += count
 
     def fault(self, kind: str, count: int = 1) -> None:
         with self._lock:
@@ -60,7 +67,12 @@ class Figures:
                                                  for s, n in sorted(self.statuses.items())),
                "errors by status: " + (", ".join(f"{s or 'no answer'}: {n}"
                                                  for s, n in errors.items()) or "none"),
-               "5xx: " + str(sum(n for s, n in self.statuses.items() if s >= 500)),
+               "5xx: " + str(sum(n for s, n in self.statuses.items() if s >= 500))
+               + " (under injected faults: " + (", ".join(
+                   f"{s} x{n}" for s, n in sorted(self.under_fault.items()) if s >= 500)
+                   or "none") + "; outside them: "
+               + str(sum(n - self.under_fault[s] for s, n in self.statuses.items() if s >= 500))
+               + ")",
                "faults injected: " + (", ".join(f"{k} x{n}" for k, n in
                                                 sorted(self.faults.items())) or "none"),
                f"items verified: {sum(self.verified.values())} ("
