@@ -84,6 +84,7 @@ def test_queries_deeper_or_longer_than_the_engine_can_take_are_refused_with_400(
     ("ASK WHERE { BIND(" + "CONCAT(" * 150 + '"a"' + ")" * 150 + " AS ?x) FILTER(?x = \"a\") }",
      True),
     ("ASK WHERE { " + " UNION ".join(["{ FILTER(false) }"] * 12_000) + " }", False),
+    ("ASK WHERE { FILTER(" + "!" * 98_000 + "true) }", True),
 ])
 def test_queries_within_the_bounds_are_answered_and_the_engine_survives(service, query, answer):
     before = restarts(service)
