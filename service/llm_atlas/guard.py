@@ -95,20 +95,8 @@ def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
     return None
 
 
-def _refuse_too_complex(count: int, depth: int) -> None:
-    if count > MAX_TOKENS:
-        raise QueryRefused(
-            f"the request has more than {MAX_TOKENS} terms and operators, more than this "
-            "endpoint evaluates in one request; split it (or send data to /store)")
-    if depth > MAX_NESTING:
-        raise QueryRefused(
-            f"the request nests brackets more than {MAX_NESTING} deep; flatten the groups, "
-            "parentheses or blank-node brackets")
-
-
-def analyse(text: str) -> Analysis:
-    """Refuse SERVICE and LOAD and what is too deep or long; collect the dataset IRIs."""
-    toks = tokens(text)
+def _deepest(toks: list[Token]) -> int:
+    """How deep brackets of any kind nest."""
     depth = deepest = 0
     for tok in toks:
         if tok.kind == "other":
@@ -117,7 +105,26 @@ def analyse(text: str) -> Analysis:
                 deepest = max(deepest, depth)
             elif tok.text in _CLOSING:
                 depth -= 1
-    _refuse_too_complex(len(toks), deepest)
+    return deepest
+
+
+def _refuse_too_complex(toks: list[Token]) -> None:
+    count = len(toks)
+    if count > MAX_TOKENS:
+        raise QueryRefused(
+            f"the request has more than {MAX_TOKENS} terms and operators, more than this "
+            "endpoint evaluates in one request; split it (or send data to /store)")
+    # nesting deeper than the bound needs more tokens than the bound: short texts skip the count
+    if count > MAX_NESTING and _deepest(toks) > MAX_NESTING:
+        raise QueryRefused(
+            f"the request nests brackets more than {MAX_NESTING} deep; flatten the groups, "
+            "parentheses or blank-node brackets")
+
+
+def analyse(text: str) -> Analysis:
+    """Refuse SERVICE and LOAD and what is too deep or long; collect the dataset IRIs."""
+    toks = tokens(text)
+    _refuse_too_complex(toks)
     prefixes = _prefixes(toks)
     analysis = Analysis()
     for i, tok in enumerate(toks):
