@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from . import negotiation as neg
@@ -30,6 +31,11 @@ def _target() -> tuple[str | None, str]:
     if graphs:
         if not graphs[0] or ":" not in graphs[0]:
             raise BadRequest(f"?graph={graphs[0]!r} is not an absolute IRI")
+        try:
+            ox.NamedNode(graphs[0])
+        except ValueError as exc:
+            raise BadRequest(f"?graph={graphs[0][:200]!r} is not an absolute IRI ({exc})") \
+                from None
         return graphs[0], "indirect"
     if "default" in request.args:
         return None, "default"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
+from .errors import AtlasError, QuerySyntaxError
 from .guard import analyse
 from .namespaces import PREFIXES
 from .queries import bind, load_named_queries
@@ -17,6 +19,10 @@ CLI_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sp
 
 class QueryInputError(Exception):
     """The command line names no query, or two, or a bad parameter."""
+
+
+class EndpointRefused(AtlasError):
+    """The endpoint answered the query with an error (its message is kept)."""
 
 
 def query_text(text: str | None, file: str | None, name: str | None, params: tuple[str, ...],
@@ -81,16 +87,41 @@ def run_local(store, text: str, fmt: str) -> bytes:
 def run_remote(endpoint: str, text: str, fmt: str, timeout: float) -> bytes:
     """Evaluate on any SPARQL endpoint through SPARQLWrapper, asking for one media type."""
     from SPARQLWrapper import SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     form = analyse(text).form
+    if form is None:
+        raise QuerySyntaxError("the text is not a SPARQL query: it has no SELECT, ASK, "
+                               "CONSTRUCT or DESCRIBE")
     media = CLI_FORMATS.get(fmt) or (CLI_FORMATS["turtle"] if form in ("CONSTRUCT", "DESCRIBE")
                                      else CLI_FORMATS["json"])
     wrapper = SPARQLWrapper(endpoint)
-    wrapper.setQuery(text)
+    with warnings.catch_warnings():  # its guess of the form is replaced by ours just below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wrapper.setQuery(text)
     # SPARQLWrapper guesses the form from keywords anywhere in the text (ADD in "address");
     # our lexer knows it.
     wrapper.queryType = form or wrapper.queryType
     wrapper.setOnlyConneg(True)
     wrapper.addCustomHttpHeader("Accept", media)
     wrapper.setTimeout(int(timeout))
-    return wrapper.query().response.read()
+    try:
+        return wrapper.query().response.read()
+    except SPARQLWrapperException as exc:
+        raise EndpointRefused(f"{endpoint} refused the query: {_endpoint_message(exc)}") \
+            from None
+
+
+def _endpoint_message(exc: Exception) -> str:
+    """The endpoint's own message when it answered in our error shape, else SPARQLWrapper's.
+
+    SPARQLWrapper keeps the response only inside its message, as a bytes literal (b'...').
+    """
+    import ast
+
+    text = str(exc)
+    _, _, response = text.partition("Response:\n")
+    try:
+        return json.loads(ast.literal_eval(response.strip()))["error"]["message"]
+    except (ValueError, SyntaxError, KeyError, TypeError):
+        return text.split("\n", 1)[0]

@@ -27,6 +27,7 @@ from .errors import (
     QueryTimeout,
     ResultTooLarge,
     StoreFault,
+    StoreFull,
     StoreUnavailable,
 )
 
@@ -38,7 +39,11 @@ _ERROR_TYPES = {
     "ResultTooLarge": ResultTooLarge,
     "GraphExists": GraphExists,
     "GraphMissing": GraphMissing,
+    "StorageFull": StoreFull,
 }
+# RocksDB refuses every write after one failed for lack of space, until the store is opened
+# again; opening needs room for its logs, so the engine is restarted once this much is free.
+REOPEN_FREE_BYTES = 16 * 1024 * 1024
 
 
 def _stop(popen: subprocess.Popen, *, kill: bool) -> None:
@@ -97,6 +102,7 @@ class EmbeddedStore:
         self._restarting = 0
         self._proc: _Process | None = None
         self._generation = 0
+        self._full_generation = -1  # the engine whose writes failed on a full disk
         self.restarts = 0
 
     # -- process lifecycle -------------------------------------------------------------------
@@ -140,14 +146,16 @@ class EmbeddedStore:
             )
         return _Process(popen, address, key, self._generation)
 
-    def _restart(self, generation: int) -> None:
+    def _restart(self, generation: int, *, wait_for_writes: bool = True) -> None:
         """Kill the engine of a generation (if still current) and start a new one.
 
-        Writes in flight finish first (new ones wait), so a restart never cuts a write short.
+        Writes in flight finish first (new ones wait), so a restart never cuts a write short;
+        an engine that is already gone has no write left to finish, so nothing is awaited.
         """
         with self._writes:
             self._restarting += 1
-            self._writes.wait_for(lambda: self._writes_in_flight == 0, timeout=60)
+            if wait_for_writes:
+                self._writes.wait_for(lambda: self._writes_in_flight == 0, timeout=60)
         try:
             with self._lock:
                 proc = self._proc
@@ -178,6 +186,8 @@ class EmbeddedStore:
         self.start()
         with self._lock:
             proc = self._proc
+            if proc.popen.poll() is not None:  # gone before anything was sent to it
+                raise ConnectionError(f"the engine exited with code {proc.popen.returncode}")
             if proc.idle:
                 return proc, proc.idle.pop()
         try:
@@ -192,16 +202,40 @@ class EmbeddedStore:
                 return
         conn.close()
 
+    def _engine_gone(self, proc: _Process | None) -> None:
+        """A connection to an engine broke: once the process has exited, start a new one.
+
+        The socket closes a moment before the process is reaped, so wait briefly for the exit;
+        an engine still running after that only lost one connection and is left alone.
+        """
+        if proc is None:
+            return
+        try:
+            proc.popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return
+        self._restart(proc.generation, wait_for_writes=False)
+
     def _call(self, op: str, *args, deadline: float | None = None, write: bool = False,
               **kwargs):
-        for attempt in (1, 2):
+        """Run one engine operation, on a new engine when the old one died (three tries).
+
+        A read is simply sent again; a write only when it certainly never reached the engine,
+        otherwise it fails with StoreUnavailable (it may or may not have been applied).
+        """
+        for _attempt in range(3):
             try:
                 proc, conn = self._checkout()
             except ConnectionError:
-                self._restart(self._proc.generation if self._proc else 0)
+                self._engine_gone(self._proc)
                 continue
             try:
                 conn.send((op, args, kwargs))
+            except OSError:  # the engine's end was closed: nothing reached it
+                conn.close()
+                self._engine_gone(proc)
+                continue
+            try:
                 if not conn.poll(deadline):
                     conn.close()
                     self._restart(proc.generation)
@@ -210,12 +244,16 @@ class EmbeddedStore:
                         "narrow it (add LIMIT, more selective patterns) and try again"
                     )
                 reply = conn.recv()
+            except ConnectionResetError:
+                # A Unix socket closed with our request still unread resets: never applied.
+                conn.close()
+                self._engine_gone(proc)
+                continue
             except (EOFError, OSError) as exc:
                 conn.close()
-                if write or attempt == 2:
+                self._engine_gone(proc)
+                if write:
                     raise StoreUnavailable(f"the store engine stopped during {op}: {exc}") from exc
-                if proc.popen.poll() is not None:  # the engine died rather than being restarted
-                    self._restart(proc.generation)
                 continue
             self._checkin(proc, conn)
             if reply[0] == "ok":
@@ -223,10 +261,22 @@ class EmbeddedStore:
             _, kind, message = reply
             if reply[0] == "fault":
                 raise StoreFault(f"{kind}: {message}")
+            if kind == "StorageFull":
+                self._full_generation = proc.generation
+                raise self._disk_full()
             raise _ERROR_TYPES.get(kind, StoreFault)(message)
         raise StoreUnavailable(f"the store engine could not be reached for {op}")
 
+    def _disk_full(self) -> StoreFull:
+        return StoreFull("the store's disk is full (no space left on device): nothing was "
+                         "written; free space where the store keeps its data and send the "
+                         "request again")
+
     def _write(self, op: str, *args, **kwargs):
+        if self._full_generation == self._generation:
+            if shutil.disk_usage(self.path).free < REOPEN_FREE_BYTES:
+                raise self._disk_full()
+            self._restart(self._full_generation)  # space was freed: reopen the store
         with self._writes:
             self._writes.wait_for(lambda: self._restarting == 0)
             self._writes_in_flight += 1

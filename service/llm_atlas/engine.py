@@ -12,6 +12,7 @@ $LLM_ATLAS_ENGINE_KEY.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -27,6 +28,7 @@ from .sources import find_sources
 
 log = logging.getLogger("llm_atlas.engine")
 KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
+ENGINE_THREAD_STACK = 256 * 1024 * 1024
 
 
 class GraphExists(Exception):
@@ -190,6 +192,14 @@ _ERRORS = (SyntaxError, ValueError, OSError, ResultTooLarge, GraphExists, GraphM
            LookupError)
 
 
+def _error_kind(exc: Exception) -> str:
+    """The name the server maps to its own error; RocksDB reports a full disk as IO error text."""
+    if isinstance(exc, OSError) and (exc.errno == errno.ENOSPC
+                                     or "No space left on device" in str(exc)):
+        return "StorageFull"
+    return type(exc).__name__
+
+
 def _serve(engine: Engine, conn: Connection) -> None:
     with conn:
         while True:
@@ -201,7 +211,7 @@ def _serve(engine: Engine, conn: Connection) -> None:
                 value = getattr(engine, op)(*args, **kwargs)
                 conn.send(("ok", value))
             except _ERRORS as exc:
-                conn.send(("error", type(exc).__name__, str(exc)))
+                conn.send(("error", _error_kind(exc), str(exc)))
             except Exception as exc:  # noqa: BLE001 -- reported to the caller as a fault
                 log.exception("engine operation %s failed", op)
                 conn.send(("fault", type(exc).__name__, str(exc)))
@@ -235,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.build_if_empty and engine.is_empty():
         log.info("empty store: building the shipped knowledge %s", engine.build(args.sources))
+    # Oxigraph parses and evaluates by recursion; the guard bounds nesting, this gives the
+    # query threads room for it (address space only: pages are used as the stack grows).
+    threading.stack_size(ENGINE_THREAD_STACK)
     listener = Listener(args.address, family="AF_UNIX", authkey=key)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     print("ready", flush=True)

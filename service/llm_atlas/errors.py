@@ -53,6 +53,10 @@ class StoreUnavailable(StoreError):
     """The store could not be reached or started."""
 
 
+class StoreFull(StoreError):
+    """The store's disk is full: the write was not applied (HTTP 507)."""
+
+
 class StoreFault(StoreError):
     """The store failed while doing valid work (a server fault)."""
 

@@ -59,6 +59,12 @@ def tokens(text: str) -> list[Token]:
 
 
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+# Engines parse and evaluate by recursion: Oxigraph's process crashes (stack overflow) on a few
+# thousand nested groups, or a chain of tens of thousands of operators, so both are bounded
+# here, far below where the engine's 256 MiB thread stacks would run out.
+MAX_NESTING = 200
+MAX_TOKENS = 100_000
+_OPENING, _CLOSING = "({[", ")}]"
 
 
 @dataclass
@@ -89,9 +95,36 @@ def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
     return None
 
 
+def _deepest(toks: list[Token]) -> int:
+    """How deep brackets of any kind nest."""
+    depth = deepest = 0
+    for tok in toks:
+        if tok.kind == "other":
+            if tok.text in _OPENING:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif tok.text in _CLOSING:
+                depth -= 1
+    return deepest
+
+
+def _refuse_too_complex(toks: list[Token]) -> None:
+    count = len(toks)
+    if count > MAX_TOKENS:
+        raise QueryRefused(
+            f"the request has more than {MAX_TOKENS} terms and operators, more than this "
+            "endpoint evaluates in one request; split it (or send data to /store)")
+    # nesting deeper than the bound needs more tokens than the bound: short texts skip the count
+    if count > MAX_NESTING and _deepest(toks) > MAX_NESTING:
+        raise QueryRefused(
+            f"the request nests brackets more than {MAX_NESTING} deep; flatten the groups, "
+            "parentheses or blank-node brackets")
+
+
 def analyse(text: str) -> Analysis:
-    """Refuse SERVICE and LOAD; collect the dataset IRIs a query or update names."""
+    """Refuse SERVICE and LOAD and what is too deep or long; collect the dataset IRIs."""
     toks = tokens(text)
+    _refuse_too_complex(toks)
     prefixes = _prefixes(toks)
     analysis = Analysis()
     for i, tok in enumerate(toks):

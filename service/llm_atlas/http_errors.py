@@ -60,12 +60,14 @@ STATUS_OF: dict[type, int] = {
     errors.StoreBusy: 503,
     errors.EngineUnreachable: 502,
     errors.StoreUnavailable: 503,
+    errors.StoreFull: 507,
     errors.StoreFault: 500,
 }
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone",
           413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
-          500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+          500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+          507: "Insufficient Storage"}
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

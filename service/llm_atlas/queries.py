@@ -53,7 +53,11 @@ def _param(value: str, path: Path) -> Parameter:
 
 def parse_named_query(path: Path) -> NamedQuery:
     """Read one `.rq` file and its header; raise QueryHeaderError when the header is not valid."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryHeaderError(f"{path.name}: not UTF-8 (byte {exc.start}); save the query "
+                               "as UTF-8") from None
     header: dict[str, str] = {}
     params = []
     for line in text.splitlines():
@@ -91,8 +95,10 @@ class ParameterError(AtlasError):
     """A named query was given an unknown parameter or a value of the wrong type."""
 
 
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")
-_CURIE = re.compile(r"^([A-Za-z][\w\-.]*)?:([^\s<>\"{}|^`\\/#?]*)$")
+# IRI characters: no spaces or control characters (C0, DEL, C1), none of <>"{}|^`\
+_IRI_CHAR = r"[^\s\x00-\x20\x7f-\x9f<>\"{}|^`\\"
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:" + _IRI_CHAR + r"]*$")
+_CURIE = re.compile(r"^([A-Za-z][\w\-.]*)?:(" + _IRI_CHAR + r"/#?]*)$")
 MAX_VALUE_LENGTH = 2000
 
 
