@@ -84,8 +84,9 @@ def serve(settings: Settings) -> int:
         "llm_atlas",  # a label only: the app comes from load_app
         address=settings.host, port=settings.port, interface=Interfaces.WSGI, workers=1,
         blocking_threads=settings.threads, http=HTTPModes.http1,
-        # a GET may carry a whole query, percent-encoded, in its URL
-        http1_settings=HTTP1Settings(max_buffer_size=3 * settings.max_query_bytes + 65536),
+        # hyper refuses a URL past 64 KiB (414) whatever this is; 128 KiB leaves room for the
+        # other headers and refuses a header section larger than that
+        http1_settings=HTTP1Settings(max_buffer_size=128 * 1024),
         log_level="warning", log_dictconfig=GRANIAN_LOGGING,
     )
     try:

@@ -24,9 +24,19 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def descendants(pid: int) -> list[int]:
+    """The live processes below a process: its children, theirs, and so on."""
+    found, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
 def engine_pid(server_pid: int) -> int:
-    """The embedded engine process a server supervises."""
-    for pid in children(server_pid):
+    """The embedded engine process of a server (a child of the server's HTTP worker)."""
+    for pid in descendants(server_pid):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
@@ -34,6 +44,12 @@ def engine_pid(server_pid: int) -> int:
         if b"llm_atlas.engine" in cmdline:
             return pid
     raise LookupError(f"server {server_pid} has no engine process")
+
+
+def app_pid(server_pid: int) -> int:
+    """The process that runs the app: Granian's worker, the engine's parent."""
+    stat = Path(f"/proc/{engine_pid(server_pid)}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def ask(url: str, query: str, timeout: float = 60):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from faults_kit import engine_pid
+from faults_kit import app_pid, engine_pid
 from hostile_corpus import TOKEN, corpus, send
 from live import Server, request
 from submissions_kit import dump
@@ -48,18 +48,19 @@ def test_a_hostile_request_gets_its_4xx_or_its_right_answer(target, case, figure
 
 def test_after_the_corpus_nothing_crashed_changed_or_leaked(target, figures):
     server = target.proc.pid
+    app = app_pid(server)
     health = json.loads(request(target.url + "/health").body)
     assert health["restarts"] == 0
     assert engine_pid(server) == target.engine, "the engine process was replaced"
     assert dump(target) == target.before
-    start = {"server": usage(server), "engine": usage(target.engine)}
+    start = {"server": usage(app), "engine": usage(target.engine)}
     rounds = 3
     for _ in range(rounds):
         for case in CASES:
             answer = send(target.port, case, timeout=60)
             figures.sent(answer.status)
             case.check(answer)
-    end = {"server": usage(server), "engine": usage(target.engine)}
+    end = {"server": usage(app), "engine": usage(target.engine)}
     figures.note(f"hostile corpus: {len(CASES)} requests x {rounds + 1}; server and engine "
                  f"before {start}, after {end}")
     for proc in ("server", "engine"):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 
-from faults_kit import WriteLog, ask, children, engine_pid, graphs_with_prefix, post_query
+from faults_kit import WriteLog, ask, descendants, engine_pid, graphs_with_prefix, post_query
 from live import Server, request
 from llm_atlas.cli import main
 from llm_atlas.namespaces import PREFIXES
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 def wait_exited(pid: int, parent: int, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
-    while pid in children(parent) and time.monotonic() < deadline:
+    while pid in descendants(parent) and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
