@@ -23,10 +23,12 @@ CASES = corpus()
 def target(tmp_path_factory):
     running = Server(tmp_path_factory.mktemp("corpus"), "--memory", "--timeout", "10",
                      token=TOKEN)
-    running.engine = engine_pid(running.proc.pid)
-    running.before = dump(running)
-    yield running
-    running.stop()
+    try:
+        running.engine = engine_pid(running.proc.pid)
+        running.before = dump(running)
+        yield running
+    finally:
+        running.stop()
 
 
 def usage(pid: int) -> dict[str, int]:
