@@ -57,7 +57,20 @@ def parse_credentials(setting: str | None) -> Credentials | None:
 
 
 def _graph_ask(iri: str) -> str:
-    return f"ASK {{ GRAPH <{_checked(iri)}> {{ ?s ?p ?o }} }}"
+    """Is there a graph of this name: one with triples, or an empty one the engine keeps.
+
+    `GRAPH <g> { }` alone would do on Oxigraph, but Virtuoso answers it true for any IRI (and
+    keeps no empty graphs), so the graphs with triples are asked for first.
+    """
+    graph = f"<{_checked(iri)}>"
+    return (f"ASK {{ {{ GRAPH {graph} {{ ?s ?p ?o }} }} UNION "
+            f"{{ GRAPH ?g {{ }} FILTER(?g = {graph}) }} }}")
+
+
+def _with_base(text: str, base_iri: str | None) -> str:
+    """The text with our base IRI declared first: the protocol has no parameter for it, and
+    Virtuoso would otherwise leave relative IRIs unresolved (its own BASE comes after ours)."""
+    return text if not base_iri else f"BASE <{_checked(base_iri)}>\n{text}"
 
 
 def _checked(iri: str) -> str:
@@ -145,7 +158,7 @@ class RemoteStore:
               timeout: float | None = None, base_iri: str | None = None) -> tuple[str, bytes]:
         timeout = timeout or self.timeout
         wrapper = self._wrapper(self.query_url, timeout)
-        wrapper.setQuery(text)
+        wrapper.setQuery(_with_base(text, base_iri))
         # SPARQLWrapper guesses the form from any keyword in the text (INSERT in a comment
         # would make it send `update=`); our lexer knows the form.
         form = analyse(text).form or "SELECT"
@@ -179,7 +192,7 @@ class RemoteStore:
 
     def update(self, text: str, base_iri: str | None = None) -> None:
         wrapper = self._wrapper(self.update_url, self.timeout)
-        wrapper.setQuery(text)
+        wrapper.setQuery(_with_base(text, base_iri))
         wrapper.queryType = "INSERT"  # an update, whatever its first keyword
         self._send(wrapper, read=False, timeout=self.timeout)
 
@@ -212,6 +225,8 @@ class RemoteStore:
         target = "DEFAULT" if iri is None else f"GRAPH <{_checked(iri)}>"
         ops = [f"DROP SILENT {target}"] if replace else []
         ops += insert_operations(iri, triples, batch=len(triples) + 1)
+        if iri is not None and not triples:  # kept as an empty graph where the engine can
+            ops.append(f"CREATE SILENT {target}")
         self.update(" ;\n".join(ops))
         return not existed
 
