@@ -17,7 +17,7 @@ import urllib.error
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from .errors import EngineUnreachable, QuerySyntaxError, QueryTimeout, StoreError, StoreFault
@@ -171,7 +171,7 @@ class RemoteStore:
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         wrapper.addCustomHttpHeader("Accept", "application/n-triples" if graph_form
                                     else "application/sparql-results+json")
-        wrapper.setReturnFormat(JSON)
+        wrapper.setReturnFormat(TURTLE if graph_form else JSON)  # (the Accept above decides)
         body = self._send(wrapper, read=True, timeout=timeout)
         return self._encode(body, graph_form, solution_format, graph_format)
 
@@ -212,7 +212,8 @@ class RemoteStore:
         return self.ask(graph_ask(iri))
 
     def named_graphs(self) -> list[str]:
-        _, body = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: Virtuoso takes seconds over DISTINCT graph names
+        _, body = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(s["g"].value for s in
                       ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
 
