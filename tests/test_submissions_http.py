@@ -1,4 +1,5 @@
-"""POST /annotations, GET and DELETE: stored atomically with provenance, or not at all."""
+"""POST /annotations, GET and DELETE: stored atomically with provenance, or not at all; on the
+embedded store, Oxigraph's server and Virtuoso."""
 
 from __future__ import annotations
 
@@ -32,11 +33,9 @@ ANN, PAPER = RES + "annotation/", RES + "paper/"
 
 
 @pytest.fixture(scope="module")
-def writable(tmp_path_factory):
-    """A server of our own: these tests write."""
-    running = Server(tmp_path_factory.mktemp("submissions"), "--memory")
-    yield running
-    running.stop()
+def writable(writable_backend_server):
+    """The writable service of each backend (tests/backends.py): these tests write."""
+    return writable_backend_server
 
 
 def submit(server, body: str | bytes, headers: dict | None = None, *, auth: bool = True):

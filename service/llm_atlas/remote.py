@@ -10,6 +10,7 @@ across several service instances on one engine.
 from __future__ import annotations
 
 import base64
+import http.client
 import logging
 import threading
 import time
@@ -116,7 +117,8 @@ class RemoteStore:
                 raise QueryTimeout(
                     f"the query ran past the {timeout:g} s limit and was abandoned; narrow it "
                     "(add LIMIT, more selective patterns) and try again") from None
-            except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                # (an engine killed mid-answer breaks off the response: HTTPException)
                 reason = getattr(exc, "reason", exc)
                 if isinstance(reason, TimeoutError):
                     raise QueryTimeout(f"the query ran past the {timeout:g} s limit") from None

@@ -128,8 +128,8 @@ class ClaimedCommit:
         attempt = 0
         while True:
             attempt += 1
-            self.store.update(claim_text(self.write))
-            try:
+            try:  # (withdrawn even when the claim's own request failed: it may have landed)
+                self.store.update(claim_text(self.write))
                 if self._alone():
                     self._write_and_check()
                     return
