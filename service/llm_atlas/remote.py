@@ -21,7 +21,14 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .errors import EngineUnreachable, QuerySyntaxError, QueryTimeout, StoreError, StoreFault
+from .errors import (
+    EngineUnreachable,
+    QuerySyntaxError,
+    QueryTimeout,
+    RDFSyntaxError,
+    StoreError,
+    StoreFault,
+)
 from .guard import analyse
 from .remote_commit import ClaimedCommit, Write, split_quads
 from .remote_text import (
@@ -231,8 +238,11 @@ class RemoteStore:
         """One update request that replaces or extends the graph (atomic on the engine)."""
         from .errors import GraphExists
 
-        triples = [ox.Triple(q.subject, q.predicate, q.object)
-                   for q in ox.parse(data, format=GRAPH_FORMATS[fmt][1], base_iri=base_iri)]
+        try:
+            triples = [ox.Triple(q.subject, q.predicate, q.object)
+                       for q in ox.parse(data, format=GRAPH_FORMATS[fmt][1], base_iri=base_iri)]
+        except (SyntaxError, ValueError) as exc:
+            raise RDFSyntaxError(f"the {fmt} body does not parse: {exc}") from None
         target = "DEFAULT" if iri is None else f"GRAPH <{checked(iri)}>"
         ops = [f"DROP SILENT {target}"] if replace else []
         ops += insert_operations(iri, triples, batch=len(triples) + 1)
