@@ -8,16 +8,19 @@ things, starts its own with `service_on`.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from engines import VIRTUOSO, Engine, OxigraphServer, VirtuosoServer
-from live import Server
+from live import Server, request
+from llm_atlas.remote_commit import CLAIMED_AT
 
 BACKENDS = ["embedded", "oxigraph", "virtuoso"]
 ENGINES = {"oxigraph": OxigraphServer, "virtuoso": VirtuosoServer}
@@ -82,3 +85,11 @@ def service_on(backend: str, folder: Path, *args: str, build: bool = True,
         server.stop()
         if owned is not None:
             owned.stop()
+
+
+def claims_left(engine) -> int:
+    """Claim graphs on a remote engine (remote_commit.py), asked of the engine directly."""
+    reply = request(engine.query_url + "?" + urlencode({"query": (
+        f"SELECT ?claim WHERE {{ GRAPH ?claim {{ ?graph <{CLAIMED_AT}> ?at }} }}")}),
+        headers={"Accept": "application/sparql-results+json"})
+    return len(json.loads(reply.body)["results"]["bindings"])

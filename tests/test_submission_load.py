@@ -17,9 +17,8 @@ from urllib.parse import urlencode
 import pytest
 from rdflib import URIRef
 
-from backends import BACKENDS, require, start_engine
+from backends import BACKENDS, claims_left, require, start_engine
 from live import Server, request
-from llm_atlas.remote_commit import CLAIMED_AT
 from submissions_kit import (
     PROVENANCE_TRIPLES,
     RES,
@@ -200,14 +199,6 @@ def whole_or_absent(server: Server, submitters: Submitters) -> None:
         else:
             assert (annotation.status, paper.status) == (404, 404), doc.slug
             assert mentions(server, doc.iri) == 0
-
-
-def claims_left(engine) -> int:
-    """Claim graphs on a remote engine (remote_commit.py), asked of the engine directly."""
-    reply = request(engine.query_url + "?" + urlencode({"query": (
-        f"SELECT ?claim WHERE {{ GRAPH ?claim {{ ?graph <{CLAIMED_AT}> ?at }} }}")}),
-        headers={"Accept": "application/sparql-results+json"})
-    return len(json.loads(reply.body)["results"]["bindings"])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

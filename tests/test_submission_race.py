@@ -19,13 +19,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV
 
-from backends import service_on, start_engine
+from backends import claims_left, service_on, start_engine
 from engines import Engine
 from live import Server, request
 from llm_atlas.errors import GraphExists, GraphMissing
 from llm_atlas.remote import RemoteStore
 from submissions_kit import JSON_ACCEPT, RES, TURTLE, solution_annotation, turtle_graph
-from test_submission_load import claims_left
 
 pytestmark = pytest.mark.slow
 WRITERS = 8
