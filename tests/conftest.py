@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
+from backends import BACKENDS, service_on
 from llm_atlas.namespaces import bind_prefixes
 from llm_atlas.reasoning import ReasoningResult, reason
 from llm_atlas.sources import Sources, find_sources
@@ -39,43 +40,31 @@ def reasoned_with_data(ontology: Graph, annotations: Graph) -> ReasoningResult:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A read-mostly server on the shipped knowledge, shared by the HTTP tests."""
-    from live import Server
-
-    running = Server(tmp_path_factory.mktemp("server"), "--memory")
-    yield running
-    running.stop()
+def embedded_server(tmp_path_factory):
+    """A read-mostly server on the shipped knowledge (embedded store), shared by the HTTP tests."""
+    with service_on("embedded", tmp_path_factory.mktemp("server")) as running:
+        yield running
 
 
-BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+@pytest.fixture(scope="session")
+def server(embedded_server):
+    """The embedded one; a module whose tests run on every backend overrides this name."""
+    return embedded_server
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def any_backend_server(request, tmp_path_factory, server):
-    """The service on each backend: the embedded store, Oxigraph's server, Virtuoso."""
-    import subprocess
-    import sys
-
-    from engines import VIRTUOSO, OxigraphServer, VirtuosoServer
-    from live import Server
-
+def any_backend_server(request, tmp_path_factory, embedded_server):
+    """The service on each backend, for tests that only read: one per backend per session."""
     if request.param == "embedded":
-        yield server
+        yield embedded_server
         return
-    if request.param == "virtuoso" and VIRTUOSO is None:
-        pytest.skip("virtuoso-t is not installed here (.ci/run installs virtuoso-opensource)")
-    factory = OxigraphServer if request.param == "oxigraph" else VirtuosoServer
-    engine = factory(tmp_path_factory.mktemp(f"{request.param}-engine"))
-    try:
-        built = subprocess.run([sys.executable, "-m", "llm_atlas", "build", "--into",
-                                engine.query_url, "--update-url", engine.update_url],
-                               capture_output=True, text=True, timeout=600)
-        assert built.returncode == 0, built.stderr
-        running = Server(tmp_path_factory.mktemp(f"{request.param}-service"), *engine.store_args)
-        try:
-            yield running
-        finally:
-            running.stop()
-    finally:
-        engine.stop()
+    with service_on(request.param, tmp_path_factory.mktemp(f"{request.param}-read")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def writable_backend_server(request, tmp_path_factory):
+    """The service on each backend, for tests that write: one per backend per session, apart
+    from the read-only ones so that no submission reaches a golden answer."""
+    with service_on(request.param, tmp_path_factory.mktemp(f"{request.param}-write")) as running:
+        yield running

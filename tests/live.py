@@ -58,6 +58,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.token = token
+        self.backend, self.engine = "embedded", None  # what it serves from (tests/backends.py)
         self.log = workdir / f"server-{self.port}.log"
         cmd = [sys.executable, "-m", "llm_atlas", "serve", "--host", HOST,
                "--port", str(self.port), *args]

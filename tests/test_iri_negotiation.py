@@ -48,6 +48,12 @@ CONTENT_TYPES = {"turtle": "text/turtle; charset=utf-8", "jsonld": "application/
 PARSERS = {"turtle": "turtle", "jsonld": "json-ld", "rdfxml": "xml", "ntriples": "nt"}
 
 
+@pytest.fixture(scope="module")
+def server(any_backend_server):
+    """Every test here that asks the service runs on each backend (tests/backends.py)."""
+    return any_backend_server
+
+
 @pytest.mark.parametrize(("accept", "expected"), TABLE)
 def test_the_table_picks_the_format(accept, expected):
     if expected is None:

@@ -43,6 +43,12 @@ def asserted() -> Graph:
 ASSERTED = asserted()
 
 
+@pytest.fixture(scope="module")
+def server(any_backend_server):
+    """Every test here that asks the service runs on each backend (tests/backends.py)."""
+    return any_backend_server
+
+
 def test_there_are_terms_to_check():
     assert len(TERMS) > 90 and ATLAS.MoralHazard in TERMS
 

@@ -22,6 +22,12 @@ QUERIES = load_named_queries()
 NAMES = [q.name for q in QUERIES]
 
 
+@pytest.fixture(scope="module")
+def server(any_backend_server):
+    """Every test here that asks the service runs on each backend (tests/backends.py)."""
+    return any_backend_server
+
+
 def rows_of(body: bytes) -> list[dict]:
     data = json.loads(body)
     return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]

@@ -24,6 +24,13 @@ from submissions_kit import dump, solution_annotation, turtle_graph
 SECRET = "s3cr3t-7f1c9a2e-the-server-must-not-read-this"
 
 
+@pytest.fixture(scope="module")
+def server(writable_backend_server):
+    """Each backend's writable service: these tests post submissions that must be refused and
+    check that the store is unchanged (tests/backends.py)."""
+    return writable_backend_server
+
+
 @pytest.fixture
 def listener():
     counter = Listener()

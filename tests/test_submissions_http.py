@@ -1,8 +1,12 @@
-"""POST /annotations, GET and DELETE: stored atomically with provenance, or not at all."""
+"""POST /annotations, GET and DELETE: stored atomically with provenance, or not at all; on the
+embedded store, Oxigraph's server and Virtuoso."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -29,11 +33,9 @@ ANN, PAPER = RES + "annotation/", RES + "paper/"
 
 
 @pytest.fixture(scope="module")
-def writable(tmp_path_factory):
-    """A server of our own: these tests write."""
-    running = Server(tmp_path_factory.mktemp("submissions"), "--memory")
-    yield running
-    running.stop()
+def writable(writable_backend_server):
+    """The writable service of each backend (tests/backends.py): these tests write."""
+    return writable_backend_server
 
 
 def submit(server, body: str | bytes, headers: dict | None = None, *, auth: bool = True):
@@ -255,6 +257,27 @@ def test_a_read_only_server_refuses_submissions(tmp_path):
         reply = request(running.url + "/annotations", "POST",
                         solution_annotation("ro").encode(), {**TURTLE, "Authorization": "Bearer x"})
         assert reply.status == 403
+    finally:
+        running.stop()
+
+
+def test_without_java_a_submission_is_503_says_why_is_logged_and_stores_nothing(tmp_path):
+    """The reasoner is missing, not the request's fault: 503, not 500; validation still works."""
+    no_java = str(Path(sys.executable).parent)  # the venv's own bin: Python, no Java
+    assert shutil.which("java", path=no_java) is None
+    running = Server(tmp_path, "--memory", env={"PATH": no_java})
+    try:
+        before = dump(running)
+        text = solution_annotation("needs-hermit")
+        message = error_of(submit(running, text), 503)
+        assert "HermiT consistency check cannot run" in message and "Java" in message
+        assert "nothing was stored" in message
+        assert dump(running) == before
+        assert mentions(running, ANN + "needs-hermit") == 0
+        checked = request(running.url + "/validate", "POST", text.encode(), TURTLE)
+        assert checked.status == 200 and json.loads(checked.body)["conforms"] is True
+        log = running.log.read_text()
+        assert "POST /annotations failed: the submission conforms" in log
     finally:
         running.stop()
 

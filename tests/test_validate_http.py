@@ -22,6 +22,12 @@ from submissions_kit import (
 from test_service_http import BROWSER, parse_html
 
 
+@pytest.fixture(scope="module")
+def server(any_backend_server):
+    """Every test here that asks the service runs on each backend (tests/backends.py)."""
+    return any_backend_server
+
+
 def post_validate(server, body: bytes, headers: dict) -> object:
     return request(server.url + "/validate", "POST", body, headers)
 

@@ -16,7 +16,7 @@ from rdflib.namespace import PROV, RDF
 
 from .consistency import ConsistencyGate
 from .context import ContextValidation, OntologyCache, describe, validate_in_context
-from .errors import AtlasError, GraphExists, GraphMissing
+from .errors import AtlasError, GraphExists, GraphMissing, ReasonerUnavailable
 from .namespaces import ATLAS
 from .rdfio import parse_data
 from .rdfsafety import InputTooLarge
@@ -97,7 +97,7 @@ class AnnotationService:
                 raise SubmissionConflict("; ".join(problems))
             paper = submission.paper
             new_paper = paper is not None and (paper, None, None) not in stored
-            if attempt == 1 and not self.gate.consistent(checked.ontology, data + checked.context):
+            if attempt == 1 and not self._consistent(checked, data):
                 raise Inconsistent(
                     "HermiT finds the ontology plus this submission inconsistent: a term is "
                     "used against its class or property axioms (check the types and values)")
@@ -113,6 +113,15 @@ class AnnotationService:
                 raise SubmissionConflict(f"the store already holds the graph {short(taken)}") \
                     from None
         raise SubmissionConflict("the submission collided with concurrent writes; send it again")
+
+    def _consistent(self, checked: ContextValidation, data: Graph) -> bool:
+        try:
+            return self.gate.consistent(checked.ontology, data + checked.context)
+        except ReasonerUnavailable as exc:
+            raise ReasonerUnavailable(
+                "the submission conforms to the shapes, but the HermiT consistency check "
+                f"cannot run on this server ({exc}); nothing was stored: send it again once "
+                "the server's Java runtime is back") from exc
 
     def _refuse_taken(self, annotation: str, slug: str) -> None:
         if self.store.graph_exists(annotation):

@@ -57,6 +57,7 @@ STATUS_OF: dict[type, int] = {
     NotAcceptable: 406,
     errors.GraphExists: 409,
     errors.QueryTimeout: 503,
+    errors.ReasonerUnavailable: 503,  # the request may be fine; the server cannot check it now
     errors.StoreBusy: 503,
     errors.EngineUnreachable: 502,
     errors.StoreUnavailable: 503,

@@ -51,8 +51,8 @@ def bind_values(text: str, **values: Value | list[Value]) -> str:
         terms = [ox.NamedNode(v) if isinstance(v, str) else v
                  for v in (given if isinstance(given, list) else [given])]
         marker = _MARKER.format(name=name)
-        if text.count(marker) != 1:
-            raise ValueError(f"the query has no single `{marker}` to fill")
+        if marker not in text:
+            raise ValueError(f"the query has no `{marker}` to fill")
         text = text.replace(marker, f"VALUES ?{name} {{ {' '.join(map(str, terms))} }}")
     return text
 
@@ -98,7 +98,8 @@ def resolve(store, iri: str) -> Document | None:
     ontology = row.get("ontology")
     if ontology is not None and store.graph_exists(str(ontology)):
         return Document(iri, str(ontology))
-    if row.get("described") is not None and row["described"].toPython() is True:
+    # Virtuoso answers the EXISTS as the integer 1 (or 0), the others as xsd:boolean
+    if row.get("described") is not None and row["described"].toPython() in (True, 1):
         return Document(iri)
     return None
 

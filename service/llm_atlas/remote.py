@@ -2,24 +2,43 @@
 
 Results are parsed and written again with our own writers, so formats, row limits and errors
 stay ours whatever engine answers: a remote timeout is our 503, a remote 4xx our 400 with its
-message, an unreachable engine our 502.
+message, an unreachable engine our 502. Writes of one service go one at a time (a lock), and
+a submission or retraction is one conditional update under claims (remote_commit.py), safe
+across several service instances on one engine.
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import http.client
 import logging
+import threading
 import time
 import urllib.error
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .errors import EngineUnreachable, QuerySyntaxError, QueryTimeout, StoreFault
+from .errors import (
+    EngineUnreachable,
+    QuerySyntaxError,
+    QueryTimeout,
+    RDFSyntaxError,
+    StoreError,
+    StoreFault,
+)
 from .guard import analyse
+from .remote_commit import ClaimedCommit, Write, split_quads
+from .remote_text import (
+    VIRTUOSO_CBD,
+    checked,
+    graph_ask,
+    insert_operations,
+    plain_bnode_labels,
+    with_prologue,
+)
 from .results import GRAPH_FORMATS, ResultTooLarge, encode_result
 
 log = logging.getLogger("llm_atlas.remote")
@@ -56,17 +75,6 @@ def parse_credentials(setting: str | None) -> Credentials | None:
     return Credentials(kind, secret)
 
 
-def _graph_ask(iri: str) -> str:
-    return f"ASK {{ GRAPH <{_checked(iri)}> {{ ?s ?p ?o }} }}"
-
-
-def _checked(iri: str) -> str:
-    """An IRI safe to place between angle brackets (our own names, or ones the guard passed)."""
-    if any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
-        raise QuerySyntaxError(f"<{iri}> is not a valid IRI")
-    return iri
-
-
 class RemoteStore:
     """The store interface over a SPARQL query endpoint and its update endpoint."""
 
@@ -78,6 +86,9 @@ class RemoteStore:
         self.query_url, self.update_url = query_url, update_url or query_url
         self.credentials, self.timeout, self.max_rows = credentials, timeout, max_rows
         self.retries = retries
+        self.dialect: str | None = None  # "virtuoso" once its Server header has been seen
+        self.write_lock = threading.RLock()  # this service's writes, one at a time
+        self._unwithdrawn: list[str] = []  # claims an unreachable engine kept
 
     def start(self) -> None:
         """Nothing to start: the engine runs elsewhere."""
@@ -100,7 +111,9 @@ class RemoteStore:
         attempts = self.retries + 1 if read else 1
         for attempt in range(attempts):
             try:
-                return wrapper.query().response.read()
+                response = wrapper.query().response
+                self._note_dialect(response.headers.get("Server", ""))
+                return response.read()
             except SPARQLWrapperException as exc:
                 # SPARQLWrapper turns HTTP errors into its own; its text carries the response
                 status = _STATUS_OF_WRAPPER_ERROR.get(type(exc).__name__, 500)
@@ -111,7 +124,8 @@ class RemoteStore:
                 raise QueryTimeout(
                     f"the query ran past the {timeout:g} s limit and was abandoned; narrow it "
                     "(add LIMIT, more selective patterns) and try again") from None
-            except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                # (an engine killed mid-answer breaks off the response: HTTPException)
                 reason = getattr(exc, "reason", exc)
                 if isinstance(reason, TimeoutError):
                     raise QueryTimeout(f"the query ran past the {timeout:g} s limit") from None
@@ -121,6 +135,10 @@ class RemoteStore:
                 raise EngineUnreachable(f"the SPARQL engine at {wrapper.endpoint} cannot be "
                                         f"reached: {reason}") from None
         raise AssertionError("unreachable")
+
+    def _note_dialect(self, server: str) -> None:
+        if self.dialect is None:
+            self.dialect = "virtuoso" if server.lower().startswith("virtuoso") else "standard"
 
     @staticmethod
     def _raise_http(status: int, body: str) -> None:
@@ -144,11 +162,14 @@ class RemoteStore:
               solution_format: str = "json", graph_format: str = "turtle",
               timeout: float | None = None, base_iri: str | None = None) -> tuple[str, bytes]:
         timeout = timeout or self.timeout
-        wrapper = self._wrapper(self.query_url, timeout)
-        wrapper.setQuery(text)
         # SPARQLWrapper guesses the form from any keyword in the text (INSERT in a comment
         # would make it send `update=`); our lexer knows the form.
         form = analyse(text).form or "SELECT"
+        if form == "DESCRIBE" and self.dialect is None:
+            self.query("ASK { }", timeout=timeout)  # learn the dialect first
+        pragma = VIRTUOSO_CBD if form == "DESCRIBE" and self.dialect == "virtuoso" else ""
+        wrapper = self._wrapper(self.query_url, timeout)
+        wrapper.setQuery(with_prologue(text, base_iri, pragma=pragma))
         wrapper.queryType = form
         for graph in default_graphs or []:
             wrapper.addDefaultGraph(graph)
@@ -159,14 +180,14 @@ class RemoteStore:
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         wrapper.addCustomHttpHeader("Accept", "application/n-triples" if graph_form
                                     else "application/sparql-results+json")
-        wrapper.setReturnFormat(JSON)
+        wrapper.setReturnFormat(TURTLE if graph_form else JSON)  # (the Accept above decides)
         body = self._send(wrapper, read=True, timeout=timeout)
         return self._encode(body, graph_form, solution_format, graph_format)
 
     def _encode(self, body: bytes, graph_form: bool, solution_format: str, graph_format: str):
         try:
             if not graph_form:
-                body = _plain_bnode_labels(body)
+                body = plain_bnode_labels(body)
                 result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             else:
                 result = (ox.Triple(q.subject, q.predicate, q.object) for q in
@@ -179,23 +200,36 @@ class RemoteStore:
 
     def update(self, text: str, base_iri: str | None = None) -> None:
         wrapper = self._wrapper(self.update_url, self.timeout)
-        wrapper.setQuery(text)
+        wrapper.setQuery(with_prologue(text, base_iri))
         wrapper.queryType = "INSERT"  # an update, whatever its first keyword
-        self._send(wrapper, read=False, timeout=self.timeout)
+        with self.write_lock:
+            self._send(wrapper, read=False, timeout=self.timeout)
 
-    def graph_exists(self, iri: str) -> bool:
-        _, body = self.query(_graph_ask(iri))
+    def select(self, text: str) -> list:
+        """Solutions of one of our own SELECT queries, as pyoxigraph terms by variable."""
+        _, body = self.query(text)
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        names = [v.value for v in results.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in results]
+
+    def ask(self, text: str) -> bool:
+        """The answer to one of our own ASK queries."""
+        _, body = self.query(text)
         return bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
 
+    def graph_exists(self, iri: str) -> bool:
+        return self.ask(graph_ask(iri))
+
     def named_graphs(self) -> list[str]:
-        _, body = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: Virtuoso takes seconds over DISTINCT graph names
+        _, body = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(s["g"].value for s in
                       ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
 
     def get_graph(self, iri: str | None, fmt: str = "turtle") -> bytes | None:
         if iri is not None and not self.graph_exists(iri):
             return None
-        where = f"GRAPH <{_checked(iri)}> {{ ?s ?p ?o }}" if iri else "?s ?p ?o"
+        where = f"GRAPH <{checked(iri)}> {{ ?s ?p ?o }}" if iri else "?s ?p ?o"
         _, body = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", graph_format=fmt)
         return body
 
@@ -204,55 +238,60 @@ class RemoteStore:
         """One update request that replaces or extends the graph (atomic on the engine)."""
         from .errors import GraphExists
 
-        triples = [ox.Triple(q.subject, q.predicate, q.object)
-                   for q in ox.parse(data, format=GRAPH_FORMATS[fmt][1], base_iri=base_iri)]
-        existed = iri is None or self.graph_exists(iri)
-        if must_be_new and existed:
-            raise GraphExists(iri)
-        target = "DEFAULT" if iri is None else f"GRAPH <{_checked(iri)}>"
+        try:
+            triples = [ox.Triple(q.subject, q.predicate, q.object)
+                       for q in ox.parse(data, format=GRAPH_FORMATS[fmt][1], base_iri=base_iri)]
+        except (SyntaxError, ValueError) as exc:
+            raise RDFSyntaxError(f"the {fmt} body does not parse: {exc}") from None
+        target = "DEFAULT" if iri is None else f"GRAPH <{checked(iri)}>"
         ops = [f"DROP SILENT {target}"] if replace else []
         ops += insert_operations(iri, triples, batch=len(triples) + 1)
-        self.update(" ;\n".join(ops))
+        if iri is not None and not triples:  # kept as an empty graph where the engine can
+            ops.append(f"CREATE SILENT {target}")
+        with self.write_lock:
+            existed = iri is None or self.graph_exists(iri)
+            if must_be_new and existed:
+                raise GraphExists(iri)
+            self.update(" ;\n".join(ops))
         return not existed
 
     def drop_graph(self, iri: str | None) -> bool:
-        if iri is not None and not self.graph_exists(iri):
-            return False
-        # SILENT: Virtuoso refuses a plain DROP of a graph it did not see created by CREATE
-        self.update("DROP SILENT DEFAULT" if iri is None
-                    else f"DROP SILENT GRAPH <{_checked(iri)}>")
+        with self.write_lock:
+            if iri is not None and not self.graph_exists(iri):
+                return False
+            # SILENT: Virtuoso refuses a plain DROP of a graph it did not see created by CREATE
+            self.update("DROP SILENT DEFAULT" if iri is None
+                        else f"DROP SILENT GRAPH <{checked(iri)}>")
         return True
 
     def commit(self, nquads: bytes, *, must_be_new=(), must_exist=(), drop=()) -> int:
-        """Check the graphs, then drop graphs and add N-Quads in one update request.
+        """Add N-Quads and empty the `drop` graphs in one conditional update, if the
+        `must_be_new` graphs hold nothing and the `must_exist` ones hold something; else
+        GraphExists or GraphMissing naming the graph, and nothing written.
 
-        The engine runs the one request as it runs any update (atomically on Oxigraph); the
-        graph checks are separate ASK queries, so unlike the embedded store a concurrent writer
-        could slip in between.
+        Safe against other service instances writing the same graphs on the same engine: see
+        remote_commit.py for what each engine guarantees and how claims make up for the rest.
         """
-        from .errors import GraphExists, GraphMissing
+        graphs = split_quads(nquads)
+        write = Write(graphs, list(must_be_new), list(must_exist), list(drop))
+        with self.write_lock:
+            self._withdraw_leftovers()
+            ClaimedCommit(self, write, deadline=time.monotonic() + self.timeout,
+                          stale_after=max(120.0, 4 * self.timeout)).run()
+        return sum(len(triples) for triples in graphs.values())
 
-        for iri in must_be_new:
-            if self.graph_exists(iri):
-                raise GraphExists(iri)
-        for iri in must_exist:
-            if not self.graph_exists(iri):
-                raise GraphMissing(iri)
-        quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-        graphs: dict = {}
-        for quad in quads:
-            graphs.setdefault(quad.graph_name, []).append(
-                ox.Triple(quad.subject, quad.predicate, quad.object))
-        ops = [f"DROP SILENT GRAPH <{_checked(iri)}>" for iri in drop]
-        if graphs:
-            nt = ox.RdfFormat.N_TRIPLES
-            blocks = " ".join(f"GRAPH {g} {{ {(ox.serialize(ts, format=nt) or b'').decode()} }}"
-                              for g, ts in graphs.items())
-            # a template, not INSERT DATA: Virtuoso refuses blank nodes in INSERT DATA
-            ops.append(f"INSERT {{ {blocks} }} WHERE {{ }}")
-        if ops:
-            self.update(" ;\n".join(ops))
-        return len(quads)
+    def withdraw(self, claim: str) -> None:
+        """Drop a claim graph; when the engine cannot be reached, try again at the next commit."""
+        try:
+            self.update(f"DROP SILENT GRAPH <{checked(claim)}>")
+        except StoreError as exc:
+            log.warning("could not withdraw the claim %s (%s); will try again", claim, exc)
+            self._unwithdrawn.append(claim)
+
+    def _withdraw_leftovers(self) -> None:
+        leftovers, self._unwithdrawn = self._unwithdrawn, []
+        for claim in leftovers:
+            self.withdraw(claim)
 
     def size(self) -> int:
         _, body = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -264,66 +303,3 @@ class RemoteStore:
         self.query("ASK { }", timeout=5.0)
         return {"backend": self.backend, "ok": True, "endpoint": self.query_url,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
-
-
-def _plain_bnode_labels(body: bytes) -> bytes:
-    """Blank node labels that SPARQL JSON readers accept.
-
-    Virtuoso labels blank nodes `nodeID://b10003` in JSON results, which is not a blank node
-    label; the same node keeps the same (hex-encoded) label, so joins across rows still hold.
-    """
-    if b'"bnode"' not in body or b"nodeID://" not in body:
-        return body
-    data = json.loads(body)
-    for binding in data.get("results", {}).get("bindings", []):
-        for term in binding.values():
-            if term.get("type") == "bnode" and not term["value"].replace("_", "").isalnum():
-                term["value"] = "v" + term["value"].encode().hex()
-    return json.dumps(data).encode()
-
-
-def _groups(triples: list) -> list[list]:
-    """Triples grouped so that all those sharing a blank node stay together."""
-    parent: dict = {}
-
-    def find(node):
-        while parent.setdefault(node, node) is not node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for t in triples:
-        nodes = [n for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
-        for other in nodes[1:]:
-            parent[find(other)] = find(nodes[0])
-    grouped: dict = {}
-    for index, t in enumerate(triples):
-        bnode = next((n for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)), None)
-        grouped.setdefault(find(bnode) if bnode is not None else ("iri", index), []).append(t)
-    return list(grouped.values())
-
-
-def insert_operations(graph: str | None, triples: list, batch: int = 5000) -> list[str]:
-    """Updates that add triples to a graph, at most about `batch` triples each.
-
-    Triples joined by a blank node travel in one operation, and operations with blank nodes use
-    `INSERT { } WHERE { }`: Virtuoso refuses blank nodes in INSERT DATA, which the standard
-    allows, while both accept them in an INSERT template.
-    """
-    batches, current = [], []
-    for group in _groups(triples):
-        if current and len(current) + len(group) > batch:
-            batches.append(current)
-            current = []
-        current.extend(group)
-    if current:
-        batches.append(current)
-    ops = []
-    for chunk in batches:
-        body = (ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
-        inner = body if graph is None else f"GRAPH <{_checked(graph)}> {{ {body} }}"
-        has_bnode = any(isinstance(n, ox.BlankNode)
-                        for t in chunk for n in (t.subject, t.object))
-        ops.append(f"INSERT {{ {inner} }} WHERE {{ }}" if has_bnode
-                   else f"INSERT DATA {{ {inner} }}")
-    return ops

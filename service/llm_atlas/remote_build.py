@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 from .layout import BUILD_GRAPH, GraphPart, shipped_graphs
-from .remote import insert_operations
+from .remote_text import insert_operations
 from .sources import Sources
 
 LISTED = BUILD_GRAPH + "#graph"
