@@ -100,6 +100,24 @@ def test_dataset_graphs_that_are_in_the_store_are_allowed(any_backend_server):
     assert json.loads(reply.body)["boolean"] is False, "inferences live in their own graph"
 
 
+def test_a_query_s_own_from_and_from_named_define_its_dataset(any_backend_server):
+    def ask(query: str) -> bool:
+        reply = get(any_backend_server, query)
+        assert reply.status == 200, reply.body
+        return json.loads(reply.body)["boolean"]
+
+    inferred = f"{{ <{ATLAS}RLHF> <{ATLAS}addresses> ?m }}"
+    assert ask(f"ASK {inferred}") is True, "the union holds HermiT's inferences"
+    assert ask(f"ASK FROM <{ATLAS[:-1]}> {inferred}") is False, "FROM was ignored"
+    assert ask(f"ASK FROM <{ATLAS}inferred> {inferred}") is True
+    # FROM NAMED alone: the default graph is empty, GRAPH sees only the named graph
+    assert ask(f"ASK FROM NAMED <{ATLAS[:-1]}> {{ ?s ?p ?o }}") is False
+    reply = get(any_backend_server, f"SELECT DISTINCT ?g FROM NAMED <{ATLAS[:-1]}> "
+                                    "WHERE { GRAPH ?g { ?s ?p ?o } }")
+    graphs = [b["g"]["value"] for b in json.loads(reply.body)["results"]["bindings"]]
+    assert graphs == [ATLAS[:-1]]
+
+
 # -- deadlines ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -72,6 +72,8 @@ class Analysis:
     """What a request names that the guard cares about."""
 
     dataset_iris: list[str] = field(default_factory=list)  # FROM, FROM NAMED, USING, WITH
+    from_graphs: list[str] = field(default_factory=list)  # a query's FROM
+    from_named_graphs: list[str] = field(default_factory=list)  # a query's FROM NAMED
     form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE for a query
     has_dataset_clause: bool = False
     has_using: bool = False
@@ -145,12 +147,14 @@ def analyse(text: str) -> Analysis:
             )
         if keyword in ("FROM", "USING", "WITH") and tok.depth == 0:
             j = i + 1
-            if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "NAMED":
-                j += 1
+            named = j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "NAMED"
+            j += named
             if j < len(toks):
                 iri = _resolve(toks[j], prefixes)
                 if iri is not None:
                     analysis.dataset_iris.append(iri)
+                    if keyword == "FROM":
+                        (analysis.from_named_graphs if named else analysis.from_graphs).append(iri)
             analysis.has_dataset_clause |= keyword == "FROM"
             analysis.has_using |= keyword in ("USING", "WITH")
     return analysis
