@@ -13,7 +13,7 @@ from pathlib import Path
 from .systems import BIN
 
 PACKAGES = ("llm-atlas", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "fastapi",
-            "uvicorn", "flask", "waitress")
+            "uvicorn", "flask", "granian")
 
 
 def _first_line(cmd: list[str]) -> str | None:

@@ -2,7 +2,7 @@
 
 - `rdflib-endpoint`: the PyPI package's SparqlEndpoint (FastAPI) under uvicorn;
 - `flask`: a plain rdflib Dataset behind a minimal Flask `/sparql` (GET, JSON results) under
-  waitress, the WSGI server ours runs under.
+  Granian, the HTTP server ours runs under (so the two differ in their store, not their server).
 
 Both parse the same N-Quads file into an rdflib Dataset whose default graph is the union of its
 graphs, as ours and Oxigraph's server (`--union-default-graph`) answer. rdflib's SPARQL engine
@@ -63,9 +63,13 @@ def flask_app(dataset):
 
 
 def serve_flask(dataset, port: int) -> None:
-    import waitress
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
 
-    waitress.serve(flask_app(dataset), host=HOST, port=port, threads=16, ident="bench-flask")
+    # Granian's worker is forked from this process, so it starts with the dataset loaded
+    server = Granian("bench-flask", address=HOST, port=port, interface=Interfaces.WSGI,
+                     blocking_threads=16, http=HTTPModes.http1, log_level="warning")
+    server.serve(target_loader=lambda: flask_app(dataset), wrap_loader=False)
 
 
 def serve_rdflib_endpoint(dataset, port: int) -> None:

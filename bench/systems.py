@@ -1,7 +1,7 @@
 """The systems under test: how each loads the data file and serves it on 127.0.0.1.
 
 - ours: `llm-atlas load` (Oxigraph's bulk loader in our engine process), then `llm-atlas serve`
-  (waitress + Flask in front of the engine process);
+  (Granian + Flask in front of the engine process);
 - oxigraph: `oxigraph load`, then `oxigraph serve --union-default-graph` (PyPI `oxigraph`);
 - rdflib-endpoint and flask-rdflib: one process that parses the file and serves it
   (bench/peers.py).
@@ -81,7 +81,7 @@ SYSTEMS = {
     "flask-rdflib": System(
         "flask-rdflib", "rdflib in Flask", "/sparql",
         serve=(sys.executable, "-m", "bench.peers", "flask", "DATA", "--port", "PORT"),
-        note="bench/peers.py: Flask under waitress (16 threads), one query at a time (a lock)"),
+        note="bench/peers.py: Flask under Granian (16 threads), one query at a time (a lock)"),
 }
 
 

@@ -99,17 +99,22 @@ class Server:
         self._log_file.close()
 
 
-def live_members(group: int) -> list[int]:
-    """Processes of a process group that still run (zombies waiting to be reaped do not)."""
-    members = []
+def live_processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, process group) of every process that still runs (not a zombie)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
+        if fields[0] != "Z":
+            found.append((int(stat.parent.name), int(fields[1]), int(fields[2])))
+    return found
+
+
+def live_members(group: int) -> list[int]:
+    """Processes of a process group that still run (zombies waiting to be reaped do not)."""
+    return [pid for pid, _, pgrp in live_processes() if pgrp == group]
 
 
 class Listener:

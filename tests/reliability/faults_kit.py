@@ -8,20 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from live import request
+from live import live_processes, request
 
 
 def children(pid: int) -> list[int]:
     """The live child processes of a process."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
+    return [child for child, parent, _ in live_processes() if parent == pid]
 
 
 def descendants(pid: int) -> list[int]:
