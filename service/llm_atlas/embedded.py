@@ -25,10 +25,12 @@ from .errors import (
     GraphMissing,
     QuerySyntaxError,
     QueryTimeout,
+    ResultNotRepresentable,
     ResultTooLarge,
     StoreFault,
     StoreFull,
     StoreUnavailable,
+    UnsupportedFunction,
 )
 
 log = logging.getLogger("llm_atlas.store")
@@ -37,6 +39,8 @@ _ERROR_TYPES = {
     "SyntaxError": QuerySyntaxError,
     "ValueError": QuerySyntaxError,
     "ResultTooLarge": ResultTooLarge,
+    "ResultNotRepresentable": ResultNotRepresentable,
+    "UnsupportedFunction": UnsupportedFunction,
     "GraphExists": GraphExists,
     "GraphMissing": GraphMissing,
     "StorageFull": StoreFull,

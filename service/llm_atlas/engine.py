@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, Listener
 
 import pyoxigraph as ox
 
+from .errors import ResultNotRepresentable, UnsupportedFunction
 from .layout import BUILD_GRAPH, shipped_graphs
 from .results import GRAPH_FORMATS, ResultTooLarge, encode_result, write_graph
 from .sources import find_sources
@@ -71,7 +72,10 @@ class Engine:
             kwargs["default_graph"] = []  # named only: the default graph is empty
         else:
             kwargs["use_default_graph_as_union"] = union
-        result = self.store.query(text, **kwargs)
+        try:
+            result = self.store.query(text, **kwargs)
+        except RuntimeError as exc:  # Oxigraph's only word for a function it lacks
+            raise UnsupportedFunction.from_engine_message(str(exc)) or exc from None
         return encode_result(result, solution_format, graph_format, max_rows)
 
     def graph_exists(self, iri: str) -> bool:
@@ -189,7 +193,7 @@ class Engine:
 
 
 _ERRORS = (SyntaxError, ValueError, OSError, ResultTooLarge, GraphExists, GraphMissing,
-           LookupError)
+           LookupError, ResultNotRepresentable, UnsupportedFunction)
 
 
 def _error_kind(exc: Exception) -> str:

@@ -77,6 +77,7 @@ class Analysis:
     form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE for a query
     has_dataset_clause: bool = False
     has_using: bool = False
+    bases: list[str] = field(default_factory=list)  # the prologue's BASE IRIs, in order
 
 
 def _prefixes(toks: list[Token]) -> dict[str, str]:
@@ -135,6 +136,8 @@ def analyse(text: str) -> Analysis:
         keyword = tok.text.upper()
         if analysis.form is None and tok.depth == 0 and keyword in _FORMS:
             analysis.form = keyword
+        if keyword == "BASE" and tok.depth == 0 and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+            analysis.bases.append(toks[i + 1].text[1:-1])
         if keyword == "SERVICE":
             raise QueryRefused(
                 "SERVICE (federated query) is not allowed on this endpoint: it would make the "

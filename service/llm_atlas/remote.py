@@ -26,8 +26,10 @@ from .errors import (
     QuerySyntaxError,
     QueryTimeout,
     RDFSyntaxError,
+    ResultNotRepresentable,
     StoreError,
     StoreFault,
+    UnsupportedFunction,
 )
 from .guard import analyse
 from .remote_commit import ClaimedCommit, Write, split_quads
@@ -59,6 +61,9 @@ class Credentials:
     def __repr__(self) -> str:  # never show the secret in logs or tracebacks
         return f"Credentials(kind={self.kind!r}, secret=***)"
 
+
+# Names no graph (the service never writes it) and is no address: no engine can fetch it.
+EMPTY_DATASET_GRAPH = "urn:x-llm-atlas:empty-dataset"
 
 _STATUS_OF_WRAPPER_ERROR = {"QueryBadFormed": 400, "EndPointNotFound": 404,
                             "Unauthorized": 401, "URITooLong": 414,
@@ -149,6 +154,9 @@ class RemoteStore:
         if 400 <= status < 500:
             raise QuerySyntaxError(f"the SPARQL engine refused the request ({status}): "
                                    f"{body[:500]}") from None
+        unsupported = UnsupportedFunction.from_engine_message(body)
+        if unsupported is not None:  # Oxigraph's server answers this client error with 500
+            raise unsupported from None
         lowered = body.lower()
         if "timeout" in lowered or "timed out" in lowered:
             raise QueryTimeout(f"the SPARQL engine stopped the query at its limit: {body[:300]}")
@@ -171,9 +179,13 @@ class RemoteStore:
         wrapper = self._wrapper(self.query_url, timeout)
         wrapper.setQuery(with_prologue(text, base_iri, pragma=pragma))
         wrapper.queryType = form
-        for graph in default_graphs or []:
+        defaults, named = list(default_graphs or []), list(named_graphs or [])
+        if (default_graphs is not None or named_graphs is not None) and not defaults + named:
+            # an empty dataset; sent as no graphs at all, the engine would use its whole store
+            defaults = [EMPTY_DATASET_GRAPH]
+        for graph in defaults:
             wrapper.addDefaultGraph(graph)
-        for graph in named_graphs or []:
+        for graph in named:
             wrapper.addNamedGraph(graph)
         # One type per form: Virtuoso answers a CONSTRUCT that accepts results JSON with s/p/o
         # bindings in which blank nodes pose as IRIs.
@@ -193,7 +205,7 @@ class RemoteStore:
                 result = (ox.Triple(q.subject, q.predicate, q.object) for q in
                           ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
             return encode_result(result, solution_format, graph_format, self.max_rows)
-        except ResultTooLarge:
+        except (ResultTooLarge, ResultNotRepresentable):
             raise
         except (SyntaxError, ValueError) as exc:
             raise StoreFault(f"the SPARQL engine answered something unreadable: {exc}") from None
