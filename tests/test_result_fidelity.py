@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
+from live import request as live_request
 from llm_atlas import errors
 from llm_atlas.app import create_app, make_store
 from llm_atlas.config import Settings
@@ -133,14 +135,26 @@ def test_an_unsupported_extension_function_is_400_naming_it(client, query):
     assert "<http://example.org/f>" in message and "does not implement" in message
 
 
+def test_an_unsupported_extension_function_is_400_on_every_backend(any_backend_server):
+    reply = live_request(any_backend_server.url + "/sparql?query="
+                         + quote("SELECT (<http://example.org/f>(1) AS ?x) {}"),
+                         headers={"Accept": JSON_RESULTS})
+    assert reply.status == 400, reply.body
+    assert "<http://example.org/f>" in json.loads(reply.body)["error"]["message"]
+
+
 def test_xsd_casts_are_functions_the_endpoint_has(client):
     reply = ask(client, 'SELECT (<http://www.w3.org/2001/XMLSchema#integer>("7") AS ?n) {}')
     assert json.loads(reply.data)["results"]["bindings"][0]["n"]["value"] == "7"
 
 
-def test_the_remote_store_maps_oxigraph_s_500_for_a_missing_function_to_400():
-    with pytest.raises(errors.UnsupportedFunction, match="<http://example.org/f>") as caught:
-        RemoteStore._raise_http(500, "The custom function <http://example.org/f> is not supported")
+@pytest.mark.parametrize("body", [
+    "The custom function <http://example.org/f> is not supported",  # Oxigraph's server
+    "Virtuoso 42001 Error SR185: Undefined procedure DB.DBA.http://example.org/f.\\n\\nSPARQL",
+])
+def test_the_remote_store_maps_an_engine_s_500_for_a_missing_function_to_400(body):
+    with pytest.raises(errors.UnsupportedFunction, match="<http://example.org/f>,") as caught:
+        RemoteStore._raise_http(500, body)
     assert status_for(caught.value) == 400
 
 

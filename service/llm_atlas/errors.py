@@ -54,7 +54,7 @@ class UnsupportedFunction(StoreError):
 
     # Oxigraph's words (embedded, and its server's 500 body) and Virtuoso's
     _ENGINE_MESSAGES = (re.compile(r"The custom function <([^>]*)> is not supported"),
-                        re.compile(r"Undefined procedure DB\.DBA\.(\S+?)\.?(?:\s|$)"))
+                        re.compile(r"Undefined procedure DB\.DBA\.([^\s\\]+?)\.?(?=\s|\\|$)"))
 
     @classmethod
     def from_engine_message(cls, message: str) -> UnsupportedFunction | None:

@@ -172,17 +172,22 @@ class RemoteStore:
         timeout = timeout or self.timeout
         # SPARQLWrapper guesses the form from any keyword in the text (INSERT in a comment
         # would make it send `update=`); our lexer knows the form.
-        form = analyse(text).form or "SELECT"
+        analysis = analyse(text)
+        form = analysis.form or "SELECT"
         if form == "DESCRIBE" and self.dialect is None:
             self.query("ASK { }", timeout=timeout)  # learn the dialect first
         pragma = VIRTUOSO_CBD if form == "DESCRIBE" and self.dialect == "virtuoso" else ""
         wrapper = self._wrapper(self.query_url, timeout)
-        wrapper.setQuery(with_prologue(text, base_iri, pragma=pragma))
+        # Virtuoso refuses a second BASE: a query's own BASE is left to stand alone
+        wrapper.setQuery(with_prologue(text, None if analysis.bases else base_iri,
+                                       pragma=pragma))
         wrapper.queryType = form
         defaults, named = list(default_graphs or []), list(named_graphs or [])
-        if (default_graphs is not None or named_graphs is not None) and not defaults + named:
-            # an empty dataset; sent as no graphs at all, the engine would use its whole store
-            defaults = [EMPTY_DATASET_GRAPH]
+        if default_graphs is not None or named_graphs is not None:
+            # An empty side of a dataset is an IRI that names nothing: sent as no graphs at
+            # all, Virtuoso would give the side all its graphs (and so would every engine
+            # when both sides are empty).
+            defaults, named = defaults or [EMPTY_DATASET_GRAPH], named or [EMPTY_DATASET_GRAPH]
         for graph in defaults:
             wrapper.addDefaultGraph(graph)
         for graph in named:
