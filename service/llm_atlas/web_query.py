@@ -74,7 +74,9 @@ def _dataset(req: ProtocolRequest, analysis: Analysis, endpoint_base: str,
         named = [_resolved(_unescaped(g), base, "FROM NAMED") for g in analysis.from_named_graphs]
     else:
         return None, None
-    return [g for g in defaults if held(g)], [g for g in named if held(g)]
+    # (each graph once: the store is asked about each, and a dataset is a set of graphs)
+    return ([g for g in dict.fromkeys(defaults) if held(g)],
+            [g for g in dict.fromkeys(named) if held(g)])
 
 
 def _evaluate(req: ProtocolRequest, dataset, solutions: str, graphs: str, base_iri: str):
