@@ -83,6 +83,17 @@ def test_a_character_xml_cannot_carry_gets_406_naming_it_and_json_still_works(cl
         {"x": {"type": "literal", "value": f"a{char}b"}}]
 
 
+def test_xml_answers_are_exact_on_every_backend(any_backend_server):
+    def get(query: str):
+        return live_request(f"{any_backend_server.url}/sparql?query={quote(query)}",
+                            headers={"Accept": XML_RESULTS})
+
+    reply = get(SPACED_QUERY)
+    assert (reply.status, xml_literals(reply.body)) == (200, [SPACED])
+    reply = get('SELECT ?x { BIND("a\\u0001b" AS ?x) }')
+    assert reply.status == 406 and "U+0001" in json.loads(reply.body)["error"]["message"]
+
+
 def test_rdf_xml_carries_cr_and_refuses_what_xml_cannot_carry(client):
     construct = 'CONSTRUCT {{ <urn:s> <urn:p> "{}" }} WHERE {{}}'
     reply = ask(client, construct.format("a\\r\\nb\\rc"), "application/rdf+xml")
