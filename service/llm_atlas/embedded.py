@@ -26,10 +26,12 @@ from .errors import (
     NetworkDenied,
     QuerySyntaxError,
     QueryTimeout,
+    ResultNotRepresentable,
     ResultTooLarge,
     StoreFault,
     StoreFull,
     StoreUnavailable,
+    UnsupportedFunction,
 )
 
 log = logging.getLogger("llm_atlas.store")
@@ -38,6 +40,8 @@ _ERROR_TYPES = {
     "SyntaxError": QuerySyntaxError,
     "ValueError": QuerySyntaxError,
     "ResultTooLarge": ResultTooLarge,
+    "ResultNotRepresentable": ResultNotRepresentable,
+    "UnsupportedFunction": UnsupportedFunction,
     "GraphExists": GraphExists,
     "GraphMissing": GraphMissing,
     "StorageFull": StoreFull,

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, Listener
 
 import pyoxigraph as ox
 
+from .errors import ResultNotRepresentable, UnsupportedFunction
 from .layout import BUILD_GRAPH, shipped_graphs
 from .results import GRAPH_FORMATS, ResultTooLarge, encode_result, write_graph
 from .sandbox import SandboxUnavailable, deny_network, network_denied
@@ -94,11 +95,14 @@ class Engine:
             kwargs["use_default_graph_as_union"] = union
         try:
             result = self.store.query(text, **kwargs)
+            # inside the try: solutions are lazy, a SERVICE call happens while they are written
             return encode_result(result, solution_format, graph_format, max_rows)
         except OSError as exc:
             if _network_refused(exc):
                 raise NetworkDenied(NETWORK_DENIED) from None
             raise
+        except RuntimeError as exc:  # Oxigraph's only word for a function it lacks
+            raise UnsupportedFunction.from_engine_message(str(exc)) or exc from None
 
     def graph_exists(self, iri: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(iri))
@@ -220,7 +224,7 @@ class Engine:
 
 
 _ERRORS = (SyntaxError, ValueError, OSError, ResultTooLarge, GraphExists, GraphMissing,
-           NetworkDenied, LookupError)
+           NetworkDenied, LookupError, ResultNotRepresentable, UnsupportedFunction)
 
 
 def _error_kind(exc: Exception) -> str:

@@ -1,14 +1,14 @@
 """What a query or update may do, decided from its tokens before any engine sees it.
 
-The endpoint must never make an outbound request: `SERVICE`, `LOAD` and dataset IRIs that the
-store does not hold are refused here. A small SPARQL lexer (strings, IRIs, comments and
+The endpoint must never make an outbound request: `SERVICE` and `LOAD` are refused here, and
+the dataset IRIs are collected (web_query leaves a graph the store does not hold out of the
+dataset: an empty graph). A small SPARQL lexer (strings, IRIs, comments and
 brackets understood) finds them, so the same rule holds whatever engine evaluates the query.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -77,6 +77,7 @@ class Analysis:
     form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE for a query
     has_dataset_clause: bool = False
     has_using: bool = False
+    bases: list[str] = field(default_factory=list)  # the prologue's BASE IRIs, in order
 
 
 def _prefixes(toks: list[Token]) -> dict[str, str]:
@@ -135,6 +136,8 @@ def analyse(text: str) -> Analysis:
         keyword = tok.text.upper()
         if analysis.form is None and tok.depth == 0 and keyword in _FORMS:
             analysis.form = keyword
+        if keyword == "BASE" and tok.depth == 0 and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+            analysis.bases.append(toks[i + 1].text[1:-1])
         if keyword == "SERVICE":
             raise QueryRefused(
                 "SERVICE (federated query) is not allowed on this endpoint: it would make the "
@@ -158,17 +161,6 @@ def analyse(text: str) -> Analysis:
             analysis.has_dataset_clause |= keyword == "FROM"
             analysis.has_using |= keyword in ("USING", "WITH")
     return analysis
-
-
-def check_dataset(iris: Iterable[str], known: Callable[[str], bool]) -> None:
-    """Refuse any dataset IRI the store does not hold (it would otherwise be fetched)."""
-    for iri in iris:
-        if not known(iri):
-            raise QueryRefused(
-                f"the dataset names the graph <{iri}>, which this store does not hold; "
-                "only graphs already in the store can be used in FROM, FROM NAMED, USING, WITH, "
-                "default-graph-uri or named-graph-uri"
-            )
 
 
 def add_using(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:

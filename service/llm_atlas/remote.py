@@ -26,8 +26,10 @@ from .errors import (
     QuerySyntaxError,
     QueryTimeout,
     RDFSyntaxError,
+    ResultNotRepresentable,
     StoreError,
     StoreFault,
+    UnsupportedFunction,
 )
 from .guard import analyse
 from .remote_commit import ClaimedCommit, Write, split_quads
@@ -60,6 +62,9 @@ class Credentials:
     def __repr__(self) -> str:  # never show the secret in logs or tracebacks
         return f"Credentials(kind={self.kind!r}, secret=***)"
 
+
+# Names no graph (the service never writes it) and is no address: no engine can fetch it.
+EMPTY_DATASET_GRAPH = "urn:x-llm-atlas:empty-dataset"
 
 _STATUS_OF_WRAPPER_ERROR = {"QueryBadFormed": 400, "EndPointNotFound": 404,
                             "Unauthorized": 401, "URITooLong": 414,
@@ -152,6 +157,9 @@ class RemoteStore:
         if 400 <= status < 500:
             raise QuerySyntaxError(f"the SPARQL engine refused the request ({status}): "
                                    f"{body}") from None
+        unsupported = UnsupportedFunction.from_engine_message(body)
+        if unsupported is not None:  # Oxigraph's server answers this client error with 500
+            raise unsupported from None
         lowered = body.lower()
         if "timeout" in lowered or "timed out" in lowered:
             raise QueryTimeout(f"the SPARQL engine stopped the query at its limit: {body}")
@@ -167,16 +175,25 @@ class RemoteStore:
         timeout = timeout or self.timeout
         # SPARQLWrapper guesses the form from any keyword in the text (INSERT in a comment
         # would make it send `update=`); our lexer knows the form.
-        form = analyse(text).form or "SELECT"
+        analysis = analyse(text)
+        form = analysis.form or "SELECT"
         if form == "DESCRIBE" and self.dialect is None:
             self.query("ASK { }", timeout=timeout)  # learn the dialect first
         pragma = VIRTUOSO_CBD if form == "DESCRIBE" and self.dialect == "virtuoso" else ""
         wrapper = self._wrapper(self.query_url, timeout)
-        wrapper.setQuery(with_prologue(text, base_iri, pragma=pragma))
+        # Virtuoso refuses a second BASE: a query's own BASE is left to stand alone
+        wrapper.setQuery(with_prologue(text, None if analysis.bases else base_iri,
+                                       pragma=pragma))
         wrapper.queryType = form
-        for graph in default_graphs or []:
+        defaults, named = list(default_graphs or []), list(named_graphs or [])
+        if default_graphs is not None or named_graphs is not None:
+            # An empty side of a dataset is an IRI that names nothing: sent as no graphs at
+            # all, Virtuoso would give the side all its graphs (and so would every engine
+            # when both sides are empty).
+            defaults, named = defaults or [EMPTY_DATASET_GRAPH], named or [EMPTY_DATASET_GRAPH]
+        for graph in defaults:
             wrapper.addDefaultGraph(graph)
-        for graph in named_graphs or []:
+        for graph in named:
             wrapper.addNamedGraph(graph)
         # One type per form: Virtuoso answers a CONSTRUCT that accepts results JSON with s/p/o
         # bindings in which blank nodes pose as IRIs.
@@ -196,7 +213,7 @@ class RemoteStore:
                 result = (ox.Triple(q.subject, q.predicate, q.object) for q in
                           ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
             return encode_result(result, solution_format, graph_format, self.max_rows)
-        except ResultTooLarge:
+        except (ResultTooLarge, ResultNotRepresentable):
             raise
         except (SyntaxError, ValueError) as exc:
             raise StoreFault(f"the SPARQL engine answered something unreadable: {exc}") from None
