@@ -17,8 +17,9 @@ ANN = "https://w3id.org/llm-atlas/resource/annotation/kaltenpoth-2025-llm-atlas"
 
 # What FRAMEWORK.md ("Exactly what the paper is known to state") supports, and nothing more.
 PAPER_TERMS = {"AdoptingOrganization", "LargeLanguageModel", "LLMAdoptionRelationship",
-               "OffTopicContent", "DiscriminatoryContent", "HarmfulContent", "HiddenCharacteristics",
-               "HiddenAction", "ModelCard", "AdversarialAttack", "IncorporatingHumanPreferences",
+               "OffTopicContent", "DiscriminatoryContent", "HarmfulContent",
+               "HiddenCharacteristics", "HiddenAction", "ModelCard", "AdversarialAttack",
+               "IncorporatingHumanPreferences",
                "ModelDrivenSupervision"}
 PAPER_PAIRS = [("ModelCard", "Signaling", "model-card"),
                ("AdversarialAttack", "Screening", "adversarial-attack"),
@@ -47,7 +48,8 @@ def statements(graph: Graph) -> dict[tuple, list]:
     """Each annotated triple mapped to its axiom nodes."""
     found: dict[tuple, list] = {}
     for axiom in graph.subjects(RDF.type, OWL.Axiom):
-        triple = (graph.value(axiom, OWL.annotatedSource), graph.value(axiom, OWL.annotatedProperty),
+        triple = (graph.value(axiom, OWL.annotatedSource),
+                  graph.value(axiom, OWL.annotatedProperty),
                   graph.value(axiom, OWL.annotatedTarget))
         found.setdefault(triple, []).append(axiom)
     return found

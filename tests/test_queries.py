@@ -147,7 +147,8 @@ def test_cli_answers_alike_on_the_local_store_and_through_the_endpoint(any_backe
     assert local.returncode == 0 and remote.returncode == 0, local.stderr + remote.stderr
     assert rows_of(local.stdout.encode()) == rows_of(remote.stdout.encode())
     assert {r["method"] for r in rows_of(local.stdout.encode())} == {
-        ATLAS + "LLMAsJudge", ATLAS + "MLOpsMonitoring", ATLAS + "ScalableOversight"}
+        ATLAS + "LLMAsJudge", ATLAS + "MLOpsMonitoring", ATLAS + "ScalableOversight",
+        ATLAS + "ModelDrivenSupervision"}
 
 
 def test_cli_prints_a_table_and_refuses_bad_input():
