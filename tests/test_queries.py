@@ -60,7 +60,7 @@ def test_moral_hazard_in_deployment_is_monitoring_with_its_methods_and_papers(se
     monitoring = {(r["method"].removeprefix(ATLAS), r["paper"].rsplit("/", 1)[-1])
                   for r in rows if r["mechanism"] == ATLAS + "Monitoring"}
     assert monitoring == {("GuardModel", "inan-2023-llama-guard"),
-                          ("GuardModel", "kaltenpoth-2025-llm-atlas"),
+                          ("ModelDrivenSupervision", "kaltenpoth-2025-llm-atlas"),
                           ("Guardrails", "rebedea-2023-nemo-guardrails"),
                           ("LLMAsJudge", "zheng-2023-llm-judge")}
     assert {r["mechanism"] for r in rows} <= {ATLAS + "Monitoring", ATLAS + "IncentiveAlignment"}
@@ -147,7 +147,8 @@ def test_cli_answers_alike_on_the_local_store_and_through_the_endpoint(any_backe
     assert local.returncode == 0 and remote.returncode == 0, local.stderr + remote.stderr
     assert rows_of(local.stdout.encode()) == rows_of(remote.stdout.encode())
     assert {r["method"] for r in rows_of(local.stdout.encode())} == {
-        ATLAS + "LLMAsJudge", ATLAS + "MLOpsMonitoring", ATLAS + "ScalableOversight"}
+        ATLAS + "LLMAsJudge", ATLAS + "MLOpsMonitoring", ATLAS + "ScalableOversight",
+        ATLAS + "ModelDrivenSupervision"}
 
 
 def test_cli_prints_a_table_and_refuses_bad_input():
@@ -167,7 +168,9 @@ DIRECT = """
 SELECT ?phase ?problem ?mechanism ?method ?paper ?status WHERE {
   ?phase a atlas:AdoptionPhase . ?problem a atlas:AgencyProblem .
   ?mechanism atlas:addresses ?problem ; a atlas:Mechanism .
-  ?method atlas:realizes ?mechanism ; atlas:applicableIn ?phase .
+  ?method atlas:realizes ?mechanism ; atlas:applicableIn ?phase ; atlas:addresses ?problem .
+  ?phase atlas:stage ?stage .
+  FILTER EXISTS { ?asymmetry atlas:causes ?problem ; atlas:stage ?stage }
   OPTIONAL { ?a atlas:aboutMethod ?method ; atlas:aboutPhase ?phase ;
                 atlas:aboutAgencyProblem ?problem ; a atlas:SolutionAnnotation ;
                 oa:hasTarget ?paper ; atlas:provenanceStatus ?status }

@@ -101,6 +101,16 @@ def _check_metadata(sources, ontology, report) -> None:
     report.problems += _from_shacl("metadata", shaped.results, {name: ontology})
 
 
+def _check_inferred_statements(sources, ontology, report) -> None:
+    """Every statement of ontology/inferred.ttl names its rule and premises (statement shapes)."""
+    if not sources.inferred_file.exists():
+        return
+    inferred = load_graph([sources.inferred_file])
+    shaped = validate_graph(inferred, sources.annotation_shapes(), ontology)
+    name = _relative(sources.inferred_file, sources.root)
+    report.problems += _from_shacl("inferred", shaped.results, {name: inferred})
+
+
 def _check_reasoning(sources, ontology, annotations: Graph, report) -> None:
     with_data = reason(ontology + annotations)
     if not with_data.consistent:
@@ -142,6 +152,7 @@ def run_check(sources: Sources, *, reasoning: bool = True) -> CheckReport:
     report.ontology_triples = len(ontology)
     _check_annotations(sources, ontology, graphs, report)
     _check_metadata(sources, ontology, report)
+    _check_inferred_statements(sources, ontology, report)
     if reasoning:
         annotations = Graph()
         for graph in graphs.values():

@@ -21,6 +21,7 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 ANNOTATION = ox.NamedNode(str(ATLAS.Annotation))
 PAPER = ox.NamedNode(str(ATLAS.Paper))
 HAS_TARGET = ox.NamedNode(str(OA.hasTarget))
+ANNOTATED_SOURCE = ox.NamedNode("http://www.w3.org/2002/07/owl#annotatedSource")
 
 _FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
             ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD,
@@ -63,9 +64,17 @@ def split_annotation_file(path: Path) -> list[GraphPart]:
     annotations = sorted({t.subject for t in triples
                           if t.predicate == RDF_TYPE and t.object == ANNOTATION},
                          key=lambda n: n.value)
+    # the axiom nodes that give each classification triple its own provenance travel with it
+    axioms: dict = defaultdict(list)
+    wanted = set(annotations)
+    for triple in triples:
+        if triple.predicate == ANNOTATED_SOURCE and triple.object in wanted:
+            axioms[triple.object].append(triple.subject)
     parts, used = [], set()
     for node in annotations:
         description = _description(node, by_subject)
+        for axiom in axioms[node]:
+            description += _description(axiom, by_subject)
         used.update(description)
         parts.append(GraphPart(node.value, tuple(description), path.name))
     rest = tuple(t for t in triples if t not in used)

@@ -10,7 +10,8 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from .errors import ReasonerUnavailable
-from .namespaces import bind_prefixes
+from .namespaces import ATLAS, bind_prefixes
+from .rules import annotate, explain, mechanism_at_contract_stage
 
 _OWLREADY_INFERENCES = URIRef("http://inferrences/")
 
@@ -91,7 +92,12 @@ def _rdfs_complement(graph: Graph) -> Graph:
 
 
 def reason(graph: Graph) -> ReasoningResult:
-    """Check a graph with HermiT and return what it entails beyond the asserted triples."""
+    """Check a graph with HermiT and return what it entails beyond the asserted triples.
+
+    HermiT is the consistency gate and supplies the OWL entailments; the project's own rule
+    (atlas:MechanismAtContractStageRule) then says which methods address which problems. Every
+    inferred triple comes with an owl:Axiom node naming its rule and premises.
+    """
     consistent, unsatisfiable, facts = _hermit_facts(graph)
     if not consistent:
         return ReasoningResult(consistent=False)
@@ -105,4 +111,9 @@ def reason(graph: Graph) -> ReasoningResult:
         if p == RDF.type and o in (OWL.Thing, OWL.Ontology, OWL.NamedIndividual):
             continue
         inferred.add((s, p, o))
+    for triple in list(inferred):
+        annotate(inferred, triple, *explain(combined, triple))
+    for triple, premises in mechanism_at_contract_stage(combined).items():
+        inferred.add(triple)
+        annotate(inferred, triple, ATLAS.MechanismAtContractStageRule, premises)
     return ReasoningResult(consistent=True, unsatisfiable=unsatisfiable, inferred=inferred)

@@ -112,6 +112,13 @@ def _groups(triples: list) -> list[list]:
     return list(grouped.values())
 
 
+BNODE_BATCH = 500
+
+
+def _has_bnode(triples: list) -> bool:
+    return any(isinstance(n, ox.BlankNode) for t in triples for n in (t.subject, t.object))
+
+
 def insert_operations(graph: str | None, triples: list, batch: int = 5000) -> list[str]:
     """Updates that add triples to a graph, at most about `batch` triples each.
 
@@ -119,20 +126,25 @@ def insert_operations(graph: str | None, triples: list, batch: int = 5000) -> li
     `INSERT { } WHERE { }`: Virtuoso refuses blank nodes in INSERT DATA, which the standard
     allows, while both accept them in an INSERT template.
     """
-    batches, current = [], []
-    for group in _groups(triples):
-        if current and len(current) + len(group) > batch:
+    # Virtuoso compiles an INSERT template to SQL and refuses one beyond 10000 lines of it (about
+    # a thousand triples): blank-node groups (the owl:Axiom nodes of statement provenance, the
+    # class expressions) go in their own, smaller batches, and plain triples stay in INSERT DATA.
+    batches: list[list] = []
+    for limit, wanted in ((batch, False), (min(batch, BNODE_BATCH), True)):
+        current: list = []
+        for group in _groups(triples):
+            if _has_bnode(group) != wanted:
+                continue
+            if current and len(current) + len(group) > limit:
+                batches.append(current)
+                current = []
+            current.extend(group)
+        if current:
             batches.append(current)
-            current = []
-        current.extend(group)
-    if current:
-        batches.append(current)
     ops = []
     for chunk in batches:
         body = ntriples(chunk)
         inner = body if graph is None else f"GRAPH <{checked(graph)}> {{ {body} }}"
-        has_bnode = any(isinstance(n, ox.BlankNode)
-                        for t in chunk for n in (t.subject, t.object))
-        ops.append(f"INSERT {{ {inner} }} WHERE {{ }}" if has_bnode
+        ops.append(f"INSERT {{ {inner} }} WHERE {{ }}" if _has_bnode(chunk)
                    else f"INSERT DATA {{ {inner} }}")
     return ops
