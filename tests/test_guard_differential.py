@@ -1,0 +1,110 @@
+"""The guard against Oxigraph itself: generated texts that hide (or seem to hide) a SERVICE call
+or a LOAD among the lexical edges of SPARQL are run on pyoxigraph with a loopback listener as
+the endpoint. A text the guard accepts must never make the engine connect.
+
+The texts are built around what differs between readers: comments ending at CR, CR LF or
+not at all, escapes and dots in prefixed names, strings holding `#`, quotes or keywords,
+keywords in any case and glued to their neighbours, IRIs that the engine reads again as code.
+Derandomized and bounded (the same examples on every run, no example database).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from llm_atlas.guard import QueryRefused, analyse
+from service_probe import Probe
+
+BOUNDED = settings(derandomize=True, database=None, deadline=None, print_blob=True,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+GAPS = ["", " ", "\n", "\r", "\r\n", "\t", "#c\n", "#c\r", "# SERVICE <x> {\r", "#\r\n", "#"]
+TARGETS = ["<{T}/x>", "t:x", ":x", r"t:x\#", "t:x.y", "t:", "<{T}/x#>"]
+BEFORE = ["", "?s ?p ?o ", "?s ?p ?o .", "?s ?p true", "?s ?p 1e5", "?s ?p 1", "?s ?p 1.5",
+          r"?s ?p e:a\#", r"?s ?p e:a\.", r"?s ?p e:a\-", r"?s ?p e:a\~", "?s ?p e:a%23",
+          "?s ?p e:x.y.", "?s ?p e:x.y", "?s ?p h:", '?s ?p "x#y"', "?s ?p 'x#y'", "# hid",
+          "FILTER(?o <2#>", "FILTER(?o <2", '?s ?p """', "?s ?p '''", '?s ?p "', "?s ?p <a#>",
+          "?s ?p <urn:o>", r"?s ?p e:a\\"]
+AFTER = ["", "\n", "\r", '"""', "'''", "#", ") ", '\n"""', "\n#", '\n#"""', '"', "}"]
+
+
+def any_case(word: str) -> st.SearchStrategy[str]:
+    """The word with each letter in either case, as SPARQL keywords may be written."""
+    flips = st.lists(st.booleans(), min_size=len(word), max_size=len(word))
+    return flips.map(lambda up: "".join(c.upper() if u else c for c, u in zip(word, up)))
+
+
+@st.composite
+def endpoint(draw) -> str:
+    """[SILENT] and the endpoint of a SERVICE or LOAD, with gaps that may be empty."""
+    parts = [draw(st.sampled_from(GAPS))]
+    if draw(st.booleans()):
+        parts += [draw(any_case("silent")), draw(st.sampled_from(GAPS))]
+    parts.append(draw(st.sampled_from(TARGETS)))
+    return "".join(parts)
+
+
+@st.composite
+def hidden_services(draw) -> str:
+    """A query with a SERVICE call after something that might hide it from one reader."""
+    call = (draw(any_case("service")) + draw(endpoint()) + draw(st.sampled_from(GAPS))
+            + "{ ?a ?b ?c }")
+    return ("SELECT * { ?s ?p ?o . " + draw(st.sampled_from(BEFORE))
+            + draw(st.sampled_from(GAPS)) + call + draw(st.sampled_from(AFTER)) + " }"
+            + draw(st.sampled_from(AFTER)))
+
+
+@st.composite
+def hidden_loads(draw) -> str:
+    """An update with a LOAD after something that might hide it."""
+    before = draw(st.sampled_from(["", "INSERT DATA { <urn:a> <urn:b> 1 } ;",
+                                   "INSERT DATA { <urn:a> <urn:b> 1 }", "# x", "#",
+                                   'INSERT DATA { <urn:a> <urn:b> "#" } ;']))
+    into = draw(st.sampled_from(["", " INTO GRAPH <urn:g>", " into graph<urn:g>"]))
+    return (before + draw(st.sampled_from(GAPS)) + draw(any_case("load")) + draw(endpoint())
+            + into + draw(st.sampled_from(AFTER)))
+
+
+@pytest.fixture(scope="module")
+def probe():
+    running = Probe()
+    yield running
+    running.close()
+
+
+def run_differential(probe: Probe, texts: st.SearchStrategy[str], update: bool,
+                     examples: int) -> Counter:
+    """Guard and engine on each generated text; fails on a text accepted that connects."""
+    tally: Counter = Counter()
+
+    @settings(BOUNDED, max_examples=examples)
+    @given(texts)
+    def check(body: str) -> None:
+        text = probe.prefixes + body.replace("{T}", probe.target)
+        try:
+            analyse(text)
+            accepted = True
+        except QueryRefused:
+            accepted = False
+        connected = probe.connects(text, update)
+        tally[accepted, connected] += 1
+        assert not (accepted and connected), f"the guard let through a call: {text!r}"
+
+    check()
+    return tally
+
+
+def test_no_generated_query_the_guard_accepts_calls_a_service(probe):
+    tally = run_differential(probe, hidden_services(), update=False, examples=400)
+    # the generator must really produce calls the guard stops, and texts it lets through
+    assert tally[False, True] >= 50, tally
+    assert tally[True, False] >= 20, tally
+
+
+def test_no_generated_update_the_guard_accepts_loads_a_document(probe):
+    tally = run_differential(probe, hidden_loads(), update=True, examples=200)
+    assert tally[False, True] >= 30, tally
+    assert tally[True, False] >= 10, tally
