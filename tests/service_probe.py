@@ -33,7 +33,7 @@ class Probe:
         self.target = self.listener.url
         self.prefixes = PREFIXES.format(target=self.target)
 
-    def connects(self, text: str, update: bool = False) -> bool:
+    def connects(self, text: str, update: bool = False, base_iri: str | None = None) -> bool:
         """Run the text on a fresh store; True when the engine connected to the listener."""
         store = ox.Store()
         for obj in OBJECTS:
@@ -41,9 +41,9 @@ class Probe:
         before = self.listener.connections
         try:
             if update:
-                store.update(text)
+                store.update(text, base_iri=base_iri)
             else:
-                result = store.query(text)
+                result = store.query(text, base_iri=base_iri)
                 if not isinstance(result, bool):
                     list(result)
         except (SyntaxError, OSError, ValueError, RuntimeError):

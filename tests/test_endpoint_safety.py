@@ -51,21 +51,25 @@ def test_service_is_refused_before_any_connection(any_backend_server, listener, 
 @pytest.mark.parametrize("template", [
     "SELECT * FROM <http://{addr}/x> {{ ?s ?p ?o }}",
     "SELECT * FROM NAMED <http://{addr}/x> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-    "PREFIX r: <http://{addr}/>\nASK FROM r:x {{ ?s ?p ?o }}",
+    "PREFIX r: <http://{addr}/>\nSELECT * FROM r:x {{ ?s ?p ?o }}",
+    "BASE <http://{addr}/>\nSELECT * FROM <x> FROM NAMED <y> {{ ?s ?p ?o }}",
 ])
-def test_dataset_iri_not_in_the_store_is_refused(any_backend_server, listener, template):
+def test_a_dataset_iri_not_in_the_store_is_an_empty_graph_never_fetched(any_backend_server,
+                                                                         listener, template):
     reply = get(any_backend_server, template.format(addr=f"{HOST}:{listener.port}"))
-    assert reply.status == 400
-    assert f"<http://{HOST}:{listener.port}/x>" in error_message(reply)
+    assert reply.status == 200, reply.body
+    assert json.loads(reply.body)["results"]["bindings"] == []
     time.sleep(0.3)
     assert listener.connections == 0
 
 
 @pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
-def test_protocol_dataset_iri_not_in_the_store_is_refused(any_backend_server, listener, param):
-    reply = get(any_backend_server, "ASK { ?s ?p ?o }", **{param: f"http://{HOST}:{listener.port}/x"})
-    assert reply.status == 400
-    assert "does not hold" in error_message(reply)
+def test_a_protocol_graph_not_in_the_store_is_an_empty_graph_never_fetched(any_backend_server,
+                                                                          listener, param):
+    reply = get(any_backend_server, "SELECT * { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
+                **{param: f"http://{HOST}:{listener.port}/x"})
+    assert reply.status == 200, reply.body
+    assert json.loads(reply.body)["results"]["bindings"] == []
     time.sleep(0.3)
     assert listener.connections == 0
 

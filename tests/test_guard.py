@@ -110,6 +110,12 @@ def test_an_iri_the_engine_might_read_as_code_is_refused():
         analyse("SELECT * { ?s ?p <a#b> }")
 
 
+def test_relative_iris_are_iris_when_the_engine_is_given_a_base():
+    # the endpoint gives the engine its own URL as base: `<a#b>` is then an IRI for Oxigraph
+    analysis = analyse("BASE <b/> SELECT * FROM <g> { ?s ?p <a#b> }", base_given=True)
+    assert (analysis.from_graphs, analysis.bases) == (["g"], ["b/"])
+
+
 def test_add_using_still_finds_each_where():
     update = "DELETE { ?s ?p ?o } # c\rWHERE { ?s ?p ?o } ; DELETE WHERE { ?s ?p ?o }"
     assert add_using(update, ["urn:g"], []) == (

@@ -24,7 +24,7 @@ from service_probe import Probe
 BOUNDED = settings(derandomize=True, database=None, deadline=None, print_blob=True,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 GAPS = ["", " ", "\n", "\r", "\r\n", "\t", "#c\n", "#c\r", "# SERVICE <x> {\r", "#\r\n", "#"]
-TARGETS = ["<{T}/x>", "t:x", ":x", r"t:x\#", "t:x.y", "t:", "<{T}/x#>"]
+TARGETS = ["<{T}/x>", "t:x", ":x", r"t:x\#", "t:x.y", "t:", "<{T}/x#>", "<x>", "<#x>"]
 BEFORE = ["", "?s ?p ?o ", "?s ?p ?o .", "?s ?p true", "?s ?p 1e5", "?s ?p 1", "?s ?p 1.5",
           r"?s ?p e:a\#", r"?s ?p e:a\.", r"?s ?p e:a\-", r"?s ?p e:a\~", "?s ?p e:a%23",
           "?s ?p e:x.y.", "?s ?p e:x.y", "?s ?p h:", '?s ?p "x#y"', "?s ?p 'x#y'", "# hid",
@@ -79,8 +79,13 @@ def probe():
 
 
 def run_differential(probe: Probe, texts: st.SearchStrategy[str], update: bool,
-                     examples: int) -> Counter:
-    """Guard and engine on each generated text; fails on a text accepted that connects."""
+                     examples: int, with_base: bool = False) -> Counter:
+    """Guard and engine on each generated text; fails on a text accepted that connects.
+
+    `with_base`: the engine is given a base IRI (the listener's), as the endpoint gives its
+    own URL, and the guard is told so; relative IRIs are then IRIs for both.
+    """
+    base = probe.target + "/base/" if with_base else None
     tally: Counter = Counter()
 
     @settings(BOUNDED, max_examples=examples)
@@ -88,11 +93,11 @@ def run_differential(probe: Probe, texts: st.SearchStrategy[str], update: bool,
     def check(body: str) -> None:
         text = probe.prefixes + body.replace("{T}", probe.target)
         try:
-            analyse(text)
+            analyse(text, base_given=with_base)
             accepted = True
         except QueryRefused:
             accepted = False
-        connected = probe.connects(text, update)
+        connected = probe.connects(text, update, base)
         tally[accepted, connected] += 1
         assert not (accepted and connected), f"the guard let through a call: {text!r}"
 
@@ -100,15 +105,17 @@ def run_differential(probe: Probe, texts: st.SearchStrategy[str], update: bool,
     return tally
 
 
-def test_no_generated_query_the_guard_accepts_calls_a_service(probe):
-    tally = run_differential(probe, hidden_services(), update=False, examples=400)
+@pytest.mark.parametrize("with_base", [False, True], ids=["no-base", "endpoint-base"])
+def test_no_generated_query_the_guard_accepts_calls_a_service(probe, with_base):
+    tally = run_differential(probe, hidden_services(), False, 300, with_base)
     # the generator must really produce calls the guard stops, and texts it lets through
     assert tally[False, True] >= 50, tally
     assert tally[True, False] >= 20, tally
 
 
-def test_no_generated_update_the_guard_accepts_loads_a_document(probe):
-    tally = run_differential(probe, hidden_loads(), update=True, examples=200)
+@pytest.mark.parametrize("with_base", [False, True], ids=["no-base", "endpoint-base"])
+def test_no_generated_update_the_guard_accepts_loads_a_document(probe, with_base):
+    tally = run_differential(probe, hidden_loads(), True, 150, with_base)
     assert tally[False, True] >= 30, tally
     assert tally[True, False] >= 10, tally
 

@@ -10,7 +10,7 @@ from . import negotiation as neg
 from .guard import add_using, analyse
 from .http_errors import BadRequest, UnsupportedMediaType
 from .service_description import service_description
-from .web_common import body_bytes, charset_is_utf8, require_token, state, utf8
+from .web_common import body_bytes, charset_is_utf8, no_content, require_token, state, utf8
 from .web_query import ProtocolRequest, run_query
 
 bp = Blueprint("sparql", __name__)
@@ -105,10 +105,10 @@ def update_endpoint() -> Response:
                 ("using-graph-uri", "using-named-graph-uri"))
     if req.text is None:
         raise BadRequest("the request has no `update` parameter")
-    analyse(req.text)  # refuses SERVICE and LOAD
+    analyse(req.text, base_given=True)  # refuses SERVICE and LOAD
     text = add_using(req.text, req.default_graphs, req.named_graphs)
     state().store.update(text, base_iri=request.base_url)
-    return Response(status=204)
+    return no_content()
 
 
 @bp.route("/sparql/update", methods=["GET"])

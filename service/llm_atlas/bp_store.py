@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 
 from . import negotiation as neg
 from .http_errors import BadRequest, NotFound, UnsupportedMediaType
-from .web_common import body_bytes, require_token, state
+from .web_common import body_bytes, no_content, require_token, state
 
 bp = Blueprint("store", __name__)
 
@@ -99,10 +99,8 @@ def write_graph(_rest: str | None = None) -> Response:
                                         base_iri=iri or request.base_url)
         created = created or new
     if created_location:
-        response = Response(status=201)
-        response.headers["Location"] = created_location
-        return response
-    return Response(status=201 if created else 204)
+        return no_content(201, location=created_location)
+    return no_content(201 if created else 204)
 
 
 @bp.route("/store", methods=["DELETE"])
@@ -114,4 +112,4 @@ def delete_graph(_rest: str | None = None) -> Response:
         raise BadRequest("DELETE needs a graph: ?graph=IRI or ?default")
     if not state().store.drop_graph(iri):
         raise NotFound(f"the store holds no graph <{iri}>")
-    return Response(status=204)
+    return no_content()

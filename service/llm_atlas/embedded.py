@@ -23,12 +23,15 @@ from .engine import KEY_ENV
 from .errors import (
     GraphExists,
     GraphMissing,
+    NetworkDenied,
     QuerySyntaxError,
     QueryTimeout,
+    ResultNotRepresentable,
     ResultTooLarge,
     StoreFault,
     StoreFull,
     StoreUnavailable,
+    UnsupportedFunction,
 )
 
 log = logging.getLogger("llm_atlas.store")
@@ -37,9 +40,12 @@ _ERROR_TYPES = {
     "SyntaxError": QuerySyntaxError,
     "ValueError": QuerySyntaxError,
     "ResultTooLarge": ResultTooLarge,
+    "ResultNotRepresentable": ResultNotRepresentable,
+    "UnsupportedFunction": UnsupportedFunction,
     "GraphExists": GraphExists,
     "GraphMissing": GraphMissing,
     "StorageFull": StoreFull,
+    "NetworkDenied": NetworkDenied,
 }
 # RocksDB refuses every write after one failed for lack of space, until the store is opened
 # again; opening needs room for its logs, so the engine is restarted once this much is free.
@@ -332,4 +338,5 @@ class EmbeddedStore:
 
     def health(self) -> dict:
         return {"backend": self.backend, "ok": self._call("ping", deadline=5.0),
-                "restarts": self.restarts}
+                "restarts": self.restarts,
+                "network": "denied" if self._call("network_denied", deadline=5.0) else "open"}

@@ -1,5 +1,9 @@
 """Typed exceptions of the core; the web layer and the CLI map them to statuses and exit codes."""
 
+from __future__ import annotations
+
+import re
+
 
 class AtlasError(Exception):
     """Base of every error the project raises on purpose."""
@@ -29,12 +33,43 @@ class QuerySyntaxError(StoreError):
     """The engine could not parse a query or update; the message is the parser's."""
 
 
+class NetworkDenied(StoreError):
+    """A query or update asked the engine to reach another host, which it cannot (sandbox)."""
+
+
 class QueryTimeout(StoreError):
     """A query ran past its deadline and was stopped."""
 
 
 class ResultTooLarge(StoreError):
     """A result has more rows than the configured limit."""
+
+
+class ResultNotRepresentable(StoreError):
+    """The result holds a value that the chosen format cannot carry (HTTP 406).
+
+    XML 1.0 has no way to write most control characters (U+0000-U+0008, U+000B, U+000C,
+    U+000E-U+001F), U+FFFE, U+FFFF or a lone surrogate, not even as character references.
+    """
+
+
+class UnsupportedFunction(StoreError):
+    """A query calls an extension function that the engine does not implement (HTTP 400)."""
+
+    # Oxigraph's words (embedded, and its server's 500 body) and Virtuoso's
+    _ENGINE_MESSAGES = (re.compile(r"The custom function <([^>]*)> is not supported"),
+                        re.compile(r"Undefined procedure DB\.DBA\.([^\s\\]+?)\.?(?=\s|\\|$)"))
+
+    @classmethod
+    def from_engine_message(cls, message: str) -> UnsupportedFunction | None:
+        """The error an engine's message stands for, when it names an unsupported function."""
+        for pattern in cls._ENGINE_MESSAGES:
+            found = pattern.search(message)
+            if found:
+                return cls(f"the query calls the function <{found.group(1)}>, which this "
+                           "endpoint does not implement; use SPARQL 1.1's built-in functions "
+                           "or XSD casts")
+        return None
 
 
 class GraphExists(StoreError):

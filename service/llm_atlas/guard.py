@@ -1,20 +1,19 @@
 """What a query or update may do, decided from its tokens before any engine sees it.
 
-The endpoint must never make an outbound request: `SERVICE`, `LOAD` and dataset IRIs that the
-store does not hold are refused here. A small SPARQL lexer (strings, IRIs, comments and
-brackets understood, see sparql_lexer) finds them, so the same rule holds whatever engine
-evaluates the query.
+The endpoint must never make an outbound request: `SERVICE` and `LOAD` are refused here, and
+the dataset IRIs are collected (web_query leaves a graph the store does not hold out of the
+dataset: an empty graph). A SPARQL lexer that reads as Oxigraph does (sparql_lexer) finds them,
+so the same rule holds whatever engine evaluates the query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .errors import AtlasError
 from .sparql_lexer import Lexer, Token, codepoint_readings, iri_text, tokens
 
-__all__ = ["Analysis", "QueryRefused", "Token", "add_using", "analyse", "check_dataset", "tokens"]
+__all__ = ["Analysis", "QueryRefused", "Token", "add_using", "analyse", "tokens"]
 
 
 class QueryRefused(AtlasError):
@@ -44,11 +43,12 @@ class Analysis:
     form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE for a query
     has_dataset_clause: bool = False
     has_using: bool = False
+    bases: list[str] = field(default_factory=list)  # the prologue's BASE IRIs, in order
 
 
-def _read(text: str) -> tuple[list[Token], Lexer]:
+def _read(text: str, base_given: bool) -> tuple[list[Token], Lexer]:
     """Every reading's tokens, refusing as soon as a bound is passed (the rest is not read)."""
-    lexer = Lexer(text, overlap=True)
+    lexer = Lexer(text, overlap=True, base_given=base_given)
     toks: list[Token] = []
     depth = 0
     for tok in lexer:
@@ -163,9 +163,9 @@ def _graph_clause(toks: list[Token], i: int, prefixes: dict[str, str], analysis:
             analysis.has_using = True
 
 
-def _examine(text: str) -> Analysis:
-    toks, lexer = _read(text)
-    analysis = Analysis()
+def _examine(text: str, base_given: bool) -> Analysis:
+    toks, lexer = _read(text, base_given)
+    analysis = Analysis(bases=lexer.bases)
     for i, tok in enumerate(toks):
         if tok.kind != "word" and tok.kind != "unsure" or tok.text[0] == "<":
             continue
@@ -182,28 +182,18 @@ def _examine(text: str) -> Analysis:
     return analysis
 
 
-def analyse(text: str) -> Analysis:
+def analyse(text: str, base_given: bool = False) -> Analysis:
     """Refuse SERVICE and LOAD and what is too deep or long; collect the dataset IRIs.
 
     The text is read as Oxigraph reads it, and also as engines that decode \\u escapes
-    before parsing do; a call in any reading is refused.
+    before parsing do; a call in any reading is refused. `base_given`: the engine is given a
+    base IRI, so that it accepts relative IRIs (without one it reads them again as code).
     """
-    analysis = _examine(text)
+    analysis = _examine(text, base_given)
     for reading in codepoint_readings(text):
-        other = _examine(reading)
+        other = _examine(reading, base_given)
         analysis.dataset_iris += [i for i in other.dataset_iris if i not in analysis.dataset_iris]
     return analysis
-
-
-def check_dataset(iris: Iterable[str], known: Callable[[str], bool]) -> None:
-    """Refuse any dataset IRI the store does not hold (it would otherwise be fetched)."""
-    for iri in iris:
-        if not known(iri):
-            raise QueryRefused(
-                f"the dataset names the graph <{iri}>, which this store does not hold; "
-                "only graphs already in the store can be used in FROM, FROM NAMED, USING, WITH, "
-                "default-graph-uri or named-graph-uri"
-            )
 
 
 def add_using(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:

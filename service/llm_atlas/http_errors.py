@@ -51,8 +51,11 @@ STATUS_OF: dict[type, int] = {
     QueryRefused: 400,
     ParameterError: 400,
     errors.QuerySyntaxError: 400,
+    errors.NetworkDenied: 400,
     errors.RDFSyntaxError: 400,
     errors.ResultTooLarge: 400,
+    errors.UnsupportedFunction: 400,
+    errors.ResultNotRepresentable: 406,  # the client chose a format that cannot carry it
     errors.UnsupportedFormat: 415,
     NotAcceptable: 406,
     errors.GraphExists: 409,

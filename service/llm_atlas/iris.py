@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pyoxigraph as ox
+
 
 def local_path(iri: str, base_iri: str) -> str | None:
     """The service path for an IRI under the base IRI (`/ontology/MoralHazard`), else None."""
@@ -34,3 +38,27 @@ def split_extension(path: str, extensions: set[str]) -> tuple[str, str | None]:
 def document_path(path: str, extension: str) -> str:
     """The format-specific document of a slash IRI's path: `/ontology`, `ttl` -> `/ontology.ttl`."""
     return path.rstrip("/") + "." + extension
+
+
+# What may not appear in an IRI reference between < and > (SPARQL's and Turtle's IRIREF).
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def resolve(reference: str, base: str) -> str:
+    """An IRI reference resolved against a base IRI (RFC 3986), as the query engine does it.
+
+    Raises ValueError naming the reference when it (or the base) is not a valid IRI.
+    """
+    if _NOT_IN_IRI.search(reference) or _NOT_IN_IRI.search(base):
+        raise ValueError(f"<{reference}> is not an IRI: it holds a space, a control character "
+                         "or one of <>\"{}|^`\\")
+    # Oxigraph's own resolver, through its Turtle parser: the same result as in the query.
+    statement = f"<urn:x:s> <urn:x:p> <{reference}> .".encode()
+    try:
+        quad = next(iter(ox.parse(statement, format=ox.RdfFormat.TURTLE, base_iri=base)))
+    except (SyntaxError, ValueError) as exc:
+        # the parser's position is in our one-line statement, of no use to the reader
+        reason = re.sub(r"^Parser error at [^:]*: | \(line 1\)$", "", str(exc))
+        raise ValueError(f"<{reference}> is not a valid IRI against the base <{base}> "
+                         f"({reason})") from None
+    return quad.object.value

@@ -26,14 +26,17 @@ from .errors import (
     QuerySyntaxError,
     QueryTimeout,
     RDFSyntaxError,
+    ResultNotRepresentable,
     StoreError,
     StoreFault,
+    UnsupportedFunction,
 )
 from .guard import analyse
 from .remote_commit import ClaimedCommit, Write, split_quads
 from .remote_text import (
     VIRTUOSO_CBD,
     checked,
+    engine_says,
     graph_ask,
     insert_operations,
     plain_bnode_labels,
@@ -59,6 +62,9 @@ class Credentials:
     def __repr__(self) -> str:  # never show the secret in logs or tracebacks
         return f"Credentials(kind={self.kind!r}, secret=***)"
 
+
+# Names no graph (the service never writes it) and is no address: no engine can fetch it.
+EMPTY_DATASET_GRAPH = "urn:x-llm-atlas:empty-dataset"
 
 _STATUS_OF_WRAPPER_ERROR = {"QueryBadFormed": 400, "EndPointNotFound": 404,
                             "Unauthorized": 401, "URITooLong": 414,
@@ -142,20 +148,25 @@ class RemoteStore:
 
     @staticmethod
     def _raise_http(status: int, body: str) -> None:
-        body = body.removeprefix("b'").removesuffix("'")
+        # What the engine said goes on only as a quoted summary: an engine that ran a SERVICE
+        # call (the guard is the only wall a remote engine has from us) may echo the reply.
+        body = engine_says(body.removeprefix("b'").removesuffix("'"))
         if status in (401, 403):
             raise StoreFault(f"the SPARQL engine refused our credentials ({status}); check "
                              "--store-auth") from None
         if 400 <= status < 500:
             raise QuerySyntaxError(f"the SPARQL engine refused the request ({status}): "
-                                   f"{body[:500]}") from None
+                                   f"{body}") from None
+        unsupported = UnsupportedFunction.from_engine_message(body)
+        if unsupported is not None:  # Oxigraph's server answers this client error with 500
+            raise unsupported from None
         lowered = body.lower()
         if "timeout" in lowered or "timed out" in lowered:
-            raise QueryTimeout(f"the SPARQL engine stopped the query at its limit: {body[:300]}")
+            raise QueryTimeout(f"the SPARQL engine stopped the query at its limit: {body}")
         if "estimated execution time" in lowered:  # Virtuoso refuses before it starts
             raise QueryTimeout("the SPARQL engine estimated that the query would run past its "
-                               f"time limit and refused it: {body[:300]}")
-        raise StoreFault(f"the SPARQL engine failed ({status}): {body[:500]}") from None
+                               f"time limit and refused it: {body}")
+        raise StoreFault(f"the SPARQL engine failed ({status}): {body}") from None
 
     # -- the store interface -----------------------------------------------------------------
     def query(self, text: str, *, default_graphs=None, named_graphs=None,
@@ -164,16 +175,25 @@ class RemoteStore:
         timeout = timeout or self.timeout
         # SPARQLWrapper guesses the form from any keyword in the text (INSERT in a comment
         # would make it send `update=`); our lexer knows the form.
-        form = analyse(text).form or "SELECT"
+        analysis = analyse(text, base_given=base_iri is not None)
+        form = analysis.form or "SELECT"
         if form == "DESCRIBE" and self.dialect is None:
             self.query("ASK { }", timeout=timeout)  # learn the dialect first
         pragma = VIRTUOSO_CBD if form == "DESCRIBE" and self.dialect == "virtuoso" else ""
         wrapper = self._wrapper(self.query_url, timeout)
-        wrapper.setQuery(with_prologue(text, base_iri, pragma=pragma))
+        # Virtuoso refuses a second BASE: a query's own BASE is left to stand alone
+        wrapper.setQuery(with_prologue(text, None if analysis.bases else base_iri,
+                                       pragma=pragma))
         wrapper.queryType = form
-        for graph in default_graphs or []:
+        defaults, named = list(default_graphs or []), list(named_graphs or [])
+        if default_graphs is not None or named_graphs is not None:
+            # An empty side of a dataset is an IRI that names nothing: sent as no graphs at
+            # all, Virtuoso would give the side all its graphs (and so would every engine
+            # when both sides are empty).
+            defaults, named = defaults or [EMPTY_DATASET_GRAPH], named or [EMPTY_DATASET_GRAPH]
+        for graph in defaults:
             wrapper.addDefaultGraph(graph)
-        for graph in named_graphs or []:
+        for graph in named:
             wrapper.addNamedGraph(graph)
         # One type per form: Virtuoso answers a CONSTRUCT that accepts results JSON with s/p/o
         # bindings in which blank nodes pose as IRIs.
@@ -193,7 +213,7 @@ class RemoteStore:
                 result = (ox.Triple(q.subject, q.predicate, q.object) for q in
                           ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
             return encode_result(result, solution_format, graph_format, self.max_rows)
-        except ResultTooLarge:
+        except (ResultTooLarge, ResultNotRepresentable):
             raise
         except (SyntaxError, ValueError) as exc:
             raise StoreFault(f"the SPARQL engine answered something unreadable: {exc}") from None

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+from . import errors
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -29,7 +32,7 @@ GRAPH_FORMATS = {
 }
 
 
-class ResultTooLarge(Exception):
+class ResultTooLarge(errors.ResultTooLarge):
     """A query produced more rows than the configured limit."""
 
     def __init__(self, limit: int):
@@ -75,18 +78,44 @@ def _json_term(term) -> dict:
         "object": _json_term(term.object)}}
 
 
+# Characters XML 1.0 cannot carry at all, not even as a character reference.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def refuse_if_not_xml(text: str, what: str = "XML") -> None:
+    """Raise ResultNotRepresentable when the text holds a character XML 1.0 cannot carry."""
+    found = _NOT_XML.search(text)
+    if found:
+        raise errors.ResultNotRepresentable(
+            f"the result holds the character U+{ord(found.group()):04X}, which {what} (XML 1.0) "
+            "cannot carry; ask for it as application/sparql-results+json (or CSV, TSV; "
+            "N-Triples or Turtle for CONSTRUCT and DESCRIBE)")
+
+
+def _xml_text(text: str) -> str:
+    """Element content that an XML parser gives back exactly: a raw CR would come back as LF."""
+    refuse_if_not_xml(text, "SPARQL results XML")
+    return escape(text, {"\r": "&#13;"})
+
+
+def _xml_attribute(text: str) -> str:
+    refuse_if_not_xml(text, "SPARQL results XML")
+    return quoteattr(text)  # (writes TAB, LF and CR as references, as attributes need)
+
+
 def _xml_term(term) -> str:
     if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{_xml_text(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{_xml_text(term.value)}</bnode>"
     if isinstance(term, ox.Literal):
         if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+            language = _xml_attribute(term.language)
+            return f"<literal xml:lang={language}>{_xml_text(term.value)}</literal>"
         if term.datatype.value != XSD_STRING:
-            datatype = quoteattr(term.datatype.value)
-            return f"<literal datatype={datatype}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
+            datatype = _xml_attribute(term.datatype.value)
+            return f"<literal datatype={datatype}>{_xml_text(term.value)}</literal>"
+        return f"<literal>{_xml_text(term.value)}</literal>"
     return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
             f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}</object></triple>")
 
@@ -121,11 +150,11 @@ def write_solutions(variables: Sequence[str], rows: Iterable[Sequence], fmt: str
     if fmt == "xml":
         out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                   "<head>")
-        out.writelines(f"<variable name={quoteattr(v)}/>" for v in variables)
+        out.writelines(f"<variable name={_xml_attribute(v)}/>" for v in variables)
         out.write("</head><results>")
         for row in rows:
             out.write("<result>")
-            out.writelines(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+            out.writelines(f"<binding name={_xml_attribute(v)}>{_xml_term(t)}</binding>"
                            for v, t in zip(variables, row, strict=True) if t is not None)
             out.write("</result>")
         out.write("</results></sparql>\n")
@@ -158,4 +187,10 @@ def write_graph(triples: Iterable, fmt: str, prefixes: dict[str, str] | None = N
     """Serialize triples (or quads, for TriG/N-Quads) with pyoxigraph's own writers."""
     _, rdf_format = GRAPH_FORMATS[fmt]
     kwargs = {"prefixes": prefixes} if prefixes and fmt in ("turtle", "trig", "rdfxml") else {}
-    return ox.serialize(triples, format=rdf_format, **kwargs) or b""
+    body = ox.serialize(triples, format=rdf_format, **kwargs) or b""
+    if fmt == "rdfxml":
+        # Oxigraph's RDF/XML writer copies literals as they are: the same two faults as above.
+        # Its own markup uses no CR, so every CR is a literal's and becomes a reference.
+        refuse_if_not_xml(body.decode(), "RDF/XML")
+        body = body.replace(b"\r", b"&#13;")
+    return body

@@ -93,11 +93,12 @@ def iri_text(token: str) -> str:
 class Lexer:
     """Tokens of one text; remembers the PREFIX and BASE declarations it has passed."""
 
-    def __init__(self, text: str, overlap: bool = False):
+    def __init__(self, text: str, overlap: bool = False, base_given: bool = False):
         self.text = text
         self.overlap = overlap
         self.prefixes: dict[str, str] = {}
-        self.has_base = False
+        self.bases: list[str] = []  # the BASE declarations' IRIs, in order
+        self.has_base = base_given  # the engine resolves relative IRIs
         self.ambiguous: str | None = None  # an IRI whose two readings lex differently
 
     def _declare(self, iri: Token, prev: Token, prev2: Token | None) -> None:
@@ -105,7 +106,8 @@ class Lexer:
         value = iri_text(iri.text)
         lowered = prev.text.lower()
         if lowered == "base":
-            self.has_base |= surely_valid_iri(value)
+            self.bases.append(value)
+            self.has_base |= surely_valid_iri(value, self.has_base)
         elif prev.text.endswith(":") and surely_valid_iri(value, self.has_base):
             if prev2 is not None and prev2.kind == "word" and prev2.text.lower() == "prefix":
                 self.prefixes[prev.text[:-1]] = value

@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask import current_app, request
+from flask import Response, current_app, request
 
 from .config import Settings
 from .errors import StoreBusy
@@ -82,3 +82,12 @@ def charset_is_utf8() -> None:
     charset = request.mimetype_params.get("charset")
     if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
         raise BadRequest(f"charset {charset} is not supported; send UTF-8")
+
+
+def no_content(status: int = 204, location: str | None = None) -> Response:
+    """An answer without a body (201 or 204), so without a Content-Type: nothing to type."""
+    response = Response(status=status)
+    del response.headers["Content-Type"]  # Flask types every response text/html by default
+    if location is not None:
+        response.headers["Location"] = location
+    return response
