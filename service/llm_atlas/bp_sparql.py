@@ -105,7 +105,7 @@ def update_endpoint() -> Response:
                 ("using-graph-uri", "using-named-graph-uri"))
     if req.text is None:
         raise BadRequest("the request has no `update` parameter")
-    analyse(req.text)  # refuses SERVICE and LOAD
+    analyse(req.text, base_given=True)  # refuses SERVICE and LOAD
     text = add_using(req.text, req.default_graphs, req.named_graphs)
     state().store.update(text, base_iri=request.base_url)
     return no_content()

@@ -2,60 +2,22 @@
 
 The endpoint must never make an outbound request: `SERVICE` and `LOAD` are refused here, and
 the dataset IRIs are collected (web_query leaves a graph the store does not hold out of the
-dataset: an empty graph). A small SPARQL lexer (strings, IRIs, comments and
-brackets understood) finds them, so the same rule holds whatever engine evaluates the query.
+dataset: an empty graph). A SPARQL lexer that reads as Oxigraph does (sparql_lexer) finds them,
+so the same rule holds whatever engine evaluates the query.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from .errors import AtlasError
+from .sparql_lexer import Lexer, Token, codepoint_readings, iri_text, tokens
+
+__all__ = ["Analysis", "QueryRefused", "Token", "add_using", "analyse", "tokens"]
 
 
 class QueryRefused(AtlasError):
     """The request asks for something this endpoint does not do (a client error)."""
-
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<word>[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*(?::[\w\-.:%\\\u00B7-\uFFFF]*)?
-             |:[\w\-.:%\\\u00B7-\uFFFF]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-class Token(NamedTuple):  # a tuple: every query is tokenized, so it must be cheap to make
-    kind: str
-    text: str
-    start: int
-    depth: int  # brace depth at the token
-
-
-def tokens(text: str) -> list[Token]:
-    """The meaningful tokens of a SPARQL text (no white space, no comments)."""
-    out, depth = [], 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        value = match.group()
-        if kind in ("ws", "comment"):
-            continue
-        if kind == "other" and value == "}":
-            depth -= 1
-        out.append(Token(kind, value, match.start(), depth))
-        if kind == "other" and value == "{":
-            depth += 1
-    return out
 
 
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -65,6 +27,10 @@ _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 MAX_NESTING = 200
 MAX_TOKENS = 100_000
 _OPENING, _CLOSING = "({[", ")}]"
+_SERVICE = ("SERVICE (federated query) is not allowed on this endpoint: it would make the server "
+            "fetch from another address. Query the remote endpoint directly.")
+_LOAD = ("LOAD is not allowed on this endpoint: it would make the server fetch a remote "
+         "document. Send the data in the request body to the Graph Store Protocol instead.")
 
 
 @dataclass
@@ -80,86 +46,153 @@ class Analysis:
     bases: list[str] = field(default_factory=list)  # the prologue's BASE IRIs, in order
 
 
-def _prefixes(toks: list[Token]) -> dict[str, str]:
-    found = {}
-    for i, tok in enumerate(toks[:-2]):
-        if tok.kind == "word" and tok.text.upper() == "PREFIX" and toks[i + 2].kind == "iri":
-            found[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
-    return found
+def _read(text: str, base_given: bool) -> tuple[list[Token], Lexer]:
+    """Every reading's tokens, refusing as soon as a bound is passed (the rest is not read)."""
+    lexer = Lexer(text, overlap=True, base_given=base_given)
+    toks: list[Token] = []
+    depth = 0
+    for tok in lexer:
+        toks.append(tok)
+        if len(toks) > MAX_TOKENS:
+            raise QueryRefused(
+                f"the request has more than {MAX_TOKENS} terms and operators, more than this "
+                "endpoint evaluates in one request; split it (or send data to /store)")
+        if tok.kind == "other":
+            if tok.text in _OPENING:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise QueryRefused(
+                        f"the request nests brackets more than {MAX_NESTING} deep; flatten the "
+                        "groups, parentheses or blank-node brackets")
+            elif tok.text in _CLOSING:
+                depth -= 1
+    if lexer.ambiguous:
+        raise QueryRefused(
+            f"{lexer.ambiguous} is not an IRI this endpoint can read with certainty (it could "
+            "also be read as code); write an absolute IRI, or declare a BASE for relative ones")
+    return toks, lexer
+
+
+def _following(toks: list[Token], i: int) -> Token | None:
+    """The first token after the whole of toks[i] (skipping the inside of an unsure token)."""
+    end = toks[i].start + len(toks[i].text)
+    return next((t for t in toks[i + 1:] if t.start >= end), None)
+
+
+def _silent(rest: str) -> tuple[str, ...]:
+    return (rest, rest[6:]) if rest.startswith("silent") else (rest,)
+
+
+def _calls_service(toks: list[Token], i: int) -> bool:
+    """Could the engine read SERVICE here? Oxigraph matches keywords by their first letters, so
+    `SERVICEs:x {`, `SERVICESILENT<..>` and `trueSERVICE<..>` (after an object) are calls."""
+    low = toks[i].text.lower()
+    heads = [low] + [low[len(lit):] for lit in ("true", "false") if low.startswith(lit)]
+    for head in heads:
+        if head.startswith("service"):
+            for rest in _silent(head[7:]):
+                if rest == "":
+                    return True
+                if ":" in rest:  # the endpoint is a prefixed name glued on: a group must follow
+                    after = _following(toks, i)
+                    if after is not None and after.text == "{":
+                        return True
+    return False
+
+
+def _loads(toks: list[Token], i: int) -> bool:
+    """Could the engine read LOAD here (also glued: `LOADs:x`, `LOADSILENT<..>`)?"""
+    low = toks[i].text.lower()
+    if not low.startswith("load"):
+        return False
+    for rest in _silent(low[4:]):
+        if rest == "":
+            return True
+        if ":" in rest and toks[i].depth == 0:
+            prev = toks[i - 1] if i else None  # LOAD starts an operation: after ; or a prologue
+            if (prev is None or prev.text in (";", ">")
+                    or prev.kind in ("iri", "string", "unsure")):
+                return True
+    return False
 
 
 def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
     if tok.kind == "iri":
-        return tok.text[1:-1]
+        return iri_text(tok.text)
     if tok.kind == "word" and ":" in tok.text:
         prefix, local = tok.text.split(":", 1)
         if prefix in prefixes:
-            return prefixes[prefix] + local
+            return prefixes[prefix] + local.replace("\\", "")
     return None
 
 
-def _deepest(toks: list[Token]) -> int:
-    """How deep brackets of any kind nest."""
-    depth = deepest = 0
-    for tok in toks:
-        if tok.kind == "other":
-            if tok.text in _OPENING:
-                depth += 1
-                deepest = max(deepest, depth)
-            elif tok.text in _CLOSING:
-                depth -= 1
-    return deepest
-
-
-def _refuse_too_complex(toks: list[Token]) -> None:
-    count = len(toks)
-    if count > MAX_TOKENS:
-        raise QueryRefused(
-            f"the request has more than {MAX_TOKENS} terms and operators, more than this "
-            "endpoint evaluates in one request; split it (or send data to /store)")
-    # nesting deeper than the bound needs more tokens than the bound: short texts skip the count
-    if count > MAX_NESTING and _deepest(toks) > MAX_NESTING:
-        raise QueryRefused(
-            f"the request nests brackets more than {MAX_NESTING} deep; flatten the groups, "
-            "parentheses or blank-node brackets")
-
-
-def analyse(text: str) -> Analysis:
-    """Refuse SERVICE and LOAD and what is too deep or long; collect the dataset IRIs."""
-    toks = tokens(text)
-    _refuse_too_complex(toks)
-    prefixes = _prefixes(toks)
-    analysis = Analysis()
-    for i, tok in enumerate(toks):
-        if tok.kind != "word":
-            continue
-        keyword = tok.text.upper()
-        if analysis.form is None and tok.depth == 0 and keyword in _FORMS:
-            analysis.form = keyword
-        if keyword == "BASE" and tok.depth == 0 and i + 1 < len(toks) and toks[i + 1].kind == "iri":
-            analysis.bases.append(toks[i + 1].text[1:-1])
-        if keyword == "SERVICE":
-            raise QueryRefused(
-                "SERVICE (federated query) is not allowed on this endpoint: it would make the "
-                "server fetch from another address. Query the remote endpoint directly."
-            )
-        if keyword == "LOAD":
-            raise QueryRefused(
-                "LOAD is not allowed on this endpoint: it would make the server fetch a remote "
-                "document. Send the data in the request body to the Graph Store Protocol instead."
-            )
-        if keyword in ("FROM", "USING", "WITH") and tok.depth == 0:
+def _graph_clause(toks: list[Token], i: int, prefixes: dict[str, str], analysis: Analysis) -> None:
+    """Collect the graph of FROM [NAMED], USING [NAMED] or WITH at toks[i], glued or not."""
+    low = toks[i].text.lower()
+    keyword = next((k for k in ("from", "using", "with") if low.startswith(k)), None)
+    if keyword is None:
+        return
+    rest = toks[i].text[len(keyword):]
+    readings = [(False, rest)]
+    if keyword != "with" and rest.lower().startswith("named"):
+        readings.append((True, rest[5:]))
+    for named, glued in readings:
+        if glued == "":
             j = i + 1
-            named = j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "NAMED"
-            j += named
-            if j < len(toks):
-                iri = _resolve(toks[j], prefixes)
-                if iri is not None:
-                    analysis.dataset_iris.append(iri)
-                    if keyword == "FROM":
-                        (analysis.from_named_graphs if named else analysis.from_graphs).append(iri)
-            analysis.has_dataset_clause |= keyword == "FROM"
-            analysis.has_using |= keyword in ("USING", "WITH")
+            while j < len(toks) and toks[j].start < toks[i].start + len(toks[i].text):
+                j += 1
+            if not named and j < len(toks) and toks[j].kind == "word":
+                named = toks[j].text.lower() == "named"
+                j += named
+            iri = _resolve(toks[j], prefixes) if j < len(toks) else None
+            if iri is None:
+                raise QueryRefused(
+                    f"{keyword.upper()} must name a graph by an absolute IRI or a declared "
+                    "prefixed name")
+        elif ":" in glued:
+            iri = _resolve(Token("word", glued, 0, 0), prefixes)
+            if iri is None:
+                continue  # not a graph the engine could read either
+        else:
+            continue
+        analysis.dataset_iris.append(iri)
+        if keyword == "from":
+            analysis.has_dataset_clause = True
+            (analysis.from_named_graphs if named else analysis.from_graphs).append(iri)
+        else:
+            analysis.has_using = True
+
+
+def _examine(text: str, base_given: bool) -> Analysis:
+    toks, lexer = _read(text, base_given)
+    analysis = Analysis(bases=lexer.bases)
+    for i, tok in enumerate(toks):
+        if tok.kind != "word" and tok.kind != "unsure" or tok.text[0] == "<":
+            continue
+        low = tok.text.lower()
+        if "service" in low and _calls_service(toks, i):
+            raise QueryRefused(_SERVICE)
+        if low.startswith("load") and _loads(toks, i):
+            raise QueryRefused(_LOAD)
+        if tok.depth == 0:
+            if analysis.form is None and tok.kind == "word" and ":" not in tok.text:
+                upper = tok.text.upper()
+                analysis.form = next((f for f in _FORMS if upper.startswith(f)), None)
+            _graph_clause(toks, i, lexer.prefixes, analysis)
+    return analysis
+
+
+def analyse(text: str, base_given: bool = False) -> Analysis:
+    """Refuse SERVICE and LOAD and what is too deep or long; collect the dataset IRIs.
+
+    The text is read as Oxigraph reads it, and also as engines that decode \\u escapes
+    before parsing do; a call in any reading is refused. `base_given`: the engine is given a
+    base IRI, so that it accepts relative IRIs (without one it reads them again as code).
+    """
+    analysis = _examine(text, base_given)
+    for reading in codepoint_readings(text):
+        other = _examine(reading, base_given)
+        analysis.dataset_iris += [i for i in other.dataset_iris if i not in analysis.dataset_iris]
     return analysis
 
 

@@ -175,7 +175,7 @@ class RemoteStore:
         timeout = timeout or self.timeout
         # SPARQLWrapper guesses the form from any keyword in the text (INSERT in a comment
         # would make it send `update=`); our lexer knows the form.
-        analysis = analyse(text)
+        analysis = analyse(text, base_given=base_iri is not None)
         form = analysis.form or "SELECT"
         if form == "DESCRIBE" and self.dialect is None:
             self.query("ASK { }", timeout=timeout)  # learn the dialect first

@@ -106,7 +106,7 @@ def _refuse_unacceptable(req: ProtocolRequest, dataset, base_iri: str,
 
 def run_query(req: ProtocolRequest, base_iri: str, formats=None):
     """Guard, negotiate and evaluate a query; answer (kind, body, format)."""
-    analysis = analyse(req.text)
+    analysis = analyse(req.text, base_given=True)  # the engine gets the endpoint as base
     dataset = _dataset(req, analysis, base_iri, state().store.graph_exists)
     try:
         solutions, graphs = formats or _negotiate(analysis.form, req.format)

@@ -1,0 +1,192 @@
+"""The query guard: it reads SPARQL as the engine does, so no call can hide from it.
+
+Each bypass found is a case here, run twice: Oxigraph (pyoxigraph) must really connect to a
+loopback listener for it, and the guard must refuse it. Legitimate texts that look alike are
+accepted. The lexer's terminals are checked one by one, and the bounds stop the reading early.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from llm_atlas import guard
+from llm_atlas.guard import QueryRefused, add_using, analyse
+from llm_atlas.sparql_lexer import surely_valid_iri, tokens
+from service_probe import Probe
+
+QUERIES = sorted((Path(__file__).parent.parent / "queries").glob("*.rq"))
+CALL = "<{target}/x> { ?a ?b ?c }"
+
+
+@pytest.fixture(scope="module")
+def probe():
+    running = Probe()
+    yield running
+    running.close()
+
+
+# (name, text after the prefixes, is it an update); {call} is a SERVICE endpoint and its group.
+# All but the escaped `.` and `%23` passed the guard before it read SPARQL as Oxigraph does.
+BYPASSES = [
+    ("a comment ends at CR", "SELECT * { ?s ?p ?o # note\rSERVICE {call} }", False),
+    ("an escaped # inside a prefixed name", r"SELECT * { ?s ?p e:a\# . SERVICE {call} }", False),
+    ("an escaped . inside a prefixed name", r"SELECT * { ?s ?p e:a\. . SERVICE {call} }", False),
+    ("a percent escape inside a prefixed name",
+     "SELECT * { ?s ?p e:a%23 . SERVICE {call} }", False),
+    ("a keyword glued to a prefixed name", "SELECT * { ?s ?p ?o SERVICEt:x { ?a ?b ?c } }", False),
+    ("a keyword glued to the empty prefix", "SELECT * { ?s ?p ?o service:x { ?a ?b ?c } }", False),
+    ("SILENT glued to SERVICE", "SELECT * { ?s ?p ?o SeRvIcEsIlEnT{call} }", False),
+    ("SERVICE glued to a boolean object", "SELECT * { ?s ?p trueSERVICE{call} }", False),
+    ("SERVICE glued to a double object", "SELECT * { ?s ?p 1e5SERVICE{call} }", False),
+    ("a local name takes one run of dots", "SELECT * { ?s ?p e:x.y.SERVICE{call} }", False),
+    ("an invalid relative IRI read again as `<` and a comment",
+     'SELECT * { ?s ?p ?o FILTER(?o <2#> """\n) SERVICE {call} }\n#"""', False),
+    ("a prefixed name whose IRI is invalid read again as its prefix",
+     r"SELECT * { ?s ?p h:SERVICEt:x\# { ?a ?b ?c } }", False),
+    ("LOAD glued to a prefixed name", "LOADt:x", True),
+    ("LOAD glued to SILENT", "LOADSILENT<{target}/x>", True),
+    ("LOAD after a comment that ends at CR",
+     "INSERT DATA { <urn:a> <urn:b> 1 } # x\r;LOAD <{target}/x>", True),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "update"), BYPASSES, ids=[b[0] for b in BYPASSES])
+def test_a_call_that_oxigraph_makes_is_refused(probe, name, body, update):
+    call = CALL.replace("{target}", probe.target)
+    text = probe.prefixes + body.replace("{call}", call).replace("{target}", probe.target)
+    assert probe.connects(text, update), "not a call for Oxigraph: the case proves nothing"
+    with pytest.raises(QueryRefused, match="LOAD" if update else "SERVICE|IRI"):
+        analyse(text)
+
+
+def test_a_call_written_with_codepoint_escapes_is_refused():
+    # Oxigraph 0.5 leaves \u escapes outside strings alone, engines that follow SPARQL 1.1's
+    # section 19.2 (Jena) decode them first: there this is SERVICE after a line break
+    text = r"SELECT * { ?s ?p ?o # \u000A\u0053ERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }"
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        analyse(text)
+
+
+@pytest.mark.parametrize("text", [
+    'SELECT ?x { BIND("SERVICE <http://x/>" AS ?x) FILTER(?x != <http://example.org/SERVICE>) }',
+    "SELECT * { ?s ?p ?o } # SERVICE <http://127.0.0.1:9/> { }",
+    "SELECT * { ?s ?p '''it's # not a comment\nSERVICE <http://127.0.0.1:9/> {}''' }",
+    "PREFIX services: <urn:s/> SELECT * { ?s services:p ?o . ?o services:q 'x#y' }",
+    r"PREFIX e: <urn:e/> SELECT * { ?s ?p e:a\#b, e:load\.x, e:%41 }",
+    "PREFIX loader: <urn:l/> INSERT DATA { loader:a loader:b loader:c }",
+    "SELECT * { ?s ?p ?o FILTER(?o < 3 && ?o > 1) }",
+    "BASE <http://example.org/> SELECT * { <#me> <knows> <service/a> }",
+], ids=["string-and-iri", "comment", "long-string", "prefix-named-services", "escapes",
+        "prefix-named-loader", "less-than", "relative-iris-with-base"])
+def test_look_alikes_are_accepted(text):
+    analyse(text)
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
+def test_the_named_questions_pass(path):
+    assert analyse(path.read_text(encoding="utf-8")).form in ("SELECT", "ASK", "CONSTRUCT")
+
+
+def test_dataset_graphs_are_collected_however_written():
+    analysis = analyse("PREFIX e: <urn:e/> SELECT * FROMe:g FROM NAMED <urn:n> fromNAMEDe:m {}")
+    assert analysis.from_graphs == ["urn:e/g"]
+    assert analysis.from_named_graphs == ["urn:n", "urn:e/m"]
+    assert analysis.form == "SELECT"
+    assert analyse("WITH <urn:w> DELETE { ?s ?p ?o } USING <urn:u> WHERE { ?s ?p ?o }"
+                   ).dataset_iris == ["urn:w", "urn:u"]
+
+
+@pytest.mark.parametrize("text", ["SELECT * FROM ?x {}", "SELECT * FROM <rel> {}",
+                                  "SELECT * FROM nope:g {}"])
+def test_a_dataset_clause_that_names_no_certain_graph_is_refused(text):
+    with pytest.raises(QueryRefused, match="FROM must name a graph"):
+        analyse(text)
+
+
+def test_an_iri_the_engine_might_read_as_code_is_refused():
+    with pytest.raises(QueryRefused, match=r"<a#b> is not an IRI"):
+        analyse("SELECT * { ?s ?p <a#b> }")
+
+
+def test_relative_iris_are_iris_when_the_engine_is_given_a_base():
+    # the endpoint gives the engine its own URL as base: `<a#b>` is then an IRI for Oxigraph
+    analysis = analyse("BASE <b/> SELECT * FROM <g> { ?s ?p <a#b> }", base_given=True)
+    assert (analysis.from_graphs, analysis.bases) == (["g"], ["b/"])
+
+
+def test_add_using_still_finds_each_where():
+    update = "DELETE { ?s ?p ?o } # c\rWHERE { ?s ?p ?o } ; DELETE WHERE { ?s ?p ?o }"
+    assert add_using(update, ["urn:g"], []) == (
+        "DELETE { ?s ?p ?o } # c\rUSING <urn:g> WHERE { ?s ?p ?o } ; DELETE WHERE { ?s ?p ?o }")
+
+
+# -- the lexer's terminals --------------------------------------------------------------------
+
+def kinds(text: str) -> list[tuple[str, str]]:
+    return [(t.kind, t.text) for t in tokens(text)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("# a\rSERVICE", [("word", "SERVICE")]),
+    ("# a\r\nx # b\ny", [("word", "x"), ("word", "y")]),
+    (r"e:a\#b c", [("word", r"e:a\#b"), ("word", "c")]),
+    (r"e:a%2Fb\~", [("word", r"e:a%2Fb\~")]),
+    ("e:x.y.z", [("word", "e:x.y"), ("other", "."), ("word", "z")]),
+    ("e:a. ", [("word", "e:a"), ("other", ".")]),
+    ("e:a:b :c e:", [("word", "e:a:b"), ("word", ":c"), ("word", "e:")]),
+    ('"a#b" \'c\' """d\n"e""" \'\'\'f\'\'g\'\'\'', [("string", '"a#b"'), ("string", "'c'"),
+                                                 ("string", '"""d\n"e"""'),
+                                                 ("string", "'''f''g'''")]),
+    ('"a\nb"', [("other", '"'), ("word", "a"), ("word", "b"), ("other", '"')]),
+    (r'"\"#" x', [("string", r'"\"#"'), ("word", "x")]),
+    ("<a b> <a:b>", [("other", "<"), ("word", "a"), ("word", "b"), ("other", ">"),
+                     ("iri", "<a:b>")]),
+    (r"<a\u0041>", [("iri", r"<a\u0041>")]),
+    ("?x $y _:b.c _:d. @en-GB", [("var", "?x"), ("var", "$y"), ("bnode", "_:b.c"),
+                                 ("bnode", "_:d"), ("other", "."), ("lang", "@en-GB")]),
+    ("1e5SERVICE .5 1. 2", [("number", "1e5"), ("word", "SERVICE"), ("number", ".5"),
+                            ("number", "1"), ("other", "."), ("number", "2")]),
+    (r"\#x", [("other", r"\#"), ("word", "x")]),
+])
+def test_terminals_split_as_the_engine_splits_them(text, expected):
+    assert kinds(text) == expected
+
+
+def test_surely_valid_iris_are_ones_oxigraph_accepts():
+    assert surely_valid_iri("http://example.org/a?b#c")
+    assert surely_valid_iri("urn:isbn:1")
+    for doubtful in ["rel", "http://a:b/", "http://a/#b#c", "http://a/%zz", "1:x", "a b:c",
+                     "http://[::1]/"]:
+        assert not surely_valid_iri(doubtful), doubtful
+    assert surely_valid_iri("x/y#z", has_base=True)
+
+
+# -- bounds: the reading stops as soon as one is passed ----------------------------------------
+
+@pytest.fixture()
+def produced(monkeypatch):
+    """Every token the guard's lexer hands over."""
+    seen = []
+
+    class Counting(guard.Lexer):
+        def __iter__(self):
+            for tok in super().__iter__():
+                seen.append(tok)
+                yield tok
+
+    monkeypatch.setattr(guard, "Lexer", Counting)
+    return seen
+
+
+def test_nesting_past_the_bound_is_refused_after_reading_just_past_it(produced):
+    with pytest.raises(QueryRefused, match=f"more than {guard.MAX_NESTING} deep"):
+        analyse("SELECT * WHERE " + "(" * 1_000_000)
+    assert len(produced) == 3 + guard.MAX_NESTING + 1
+
+
+def test_a_text_past_the_token_bound_is_refused_after_reading_just_past_it(produced):
+    with pytest.raises(QueryRefused, match=f"more than {guard.MAX_TOKENS} terms"):
+        analyse("SELECT * { " + "?x " * (3 * guard.MAX_TOKENS))
+    assert len(produced) == guard.MAX_TOKENS + 1
