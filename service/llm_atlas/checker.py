@@ -71,7 +71,8 @@ class _Process:
         """The answer to one job, or None when it is not there within the seconds."""
         if not self.ready:
             if not self.answers.poll(STARTUP_SECONDS):
-                return None
+                raise CheckerFault(f"a checker process did not start within {STARTUP_SECONDS:g} "
+                                   "s; the fault is logged")
             self.answers.recv_bytes()
             self.ready = True
         self.jobs.send(job)
@@ -156,6 +157,10 @@ class CheckerPool:
                               "document again in a few seconds") from None
         try:
             answer = process.ask(make_job(process), self.timeout)
+        except CheckerFault as exc:
+            self._retire(process, replace=True)
+            log.error("%s", exc)
+            raise
         except (EOFError, OSError) as exc:
             self._retire(process, replace=True)
             log.error("a checker process stopped during %s: %s", what, exc)
