@@ -8,12 +8,12 @@ that fails raises before the store is touched.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 
+from .checker import LocalChecker
 from .consistency import ConsistencyGate
 from .context import ContextValidation, OntologyCache, describe, validate_in_context
 from .errors import AtlasError, GraphExists, GraphMissing, ReasonerUnavailable
@@ -61,11 +61,12 @@ class AnnotationService:
 
     def __init__(self, store, shapes: Graph, base_iri: str,
                  gate: ConsistencyGate | None = None,
-                 shipped: Callable[[], set[str]] = frozenset):
+                 shipped: Callable[[], set[str]] = frozenset, checker=None):
         self.store, self.shapes, self.base_iri = store, shapes, base_iri
         self.ontology = OntologyCache()
-        self.gate = gate or ConsistencyGate()
-        self._shacl_lock = threading.Lock()
+        # clients' documents are checked in sandboxed processes (checker.CheckerPool)
+        self.checker = checker or LocalChecker(shapes)
+        self.gate = gate or ConsistencyGate(self.checker.consistent)
         self._shipped_source, self._shipped = shipped, None
 
     def iri(self, slug: str) -> str:
@@ -79,8 +80,7 @@ class AnnotationService:
             raise InputTooLarge(f"the document holds {annotations} annotations; validate at "
                                 f"most {MAX_ANNOTATIONS} at a time (split it, or use "
                                 "`llm-atlas validate`)")
-        return validate_in_context(self.store, data, self.shapes, self.ontology,
-                                   self._shacl_lock)
+        return validate_in_context(self.store, data, self.ontology, self.checker.validate)
 
     # -- submission ----------------------------------------------------------------------------
     def submit(self, data: Graph, req: Request) -> tuple[Committed, ValidationReport]:

@@ -34,6 +34,9 @@ class Settings:
     max_query_bytes: int = 1_000_000
     max_upload_bytes: int = 16_000_000
     max_submission_bytes: int = 1_000_000  # a document sent to /validate or /annotations
+    checkers: int = 2  # checker processes that parse, validate and reason over documents
+    checker_queue: int = 8  # requests that may wait for a checker before 503
+    check_timeout: float = 20.0  # seconds one checking step may take (422 beyond)
     token_holder: str | None = None  # IRI recorded as the writer (default res:agent/token-holder)
     store: str | None = None  # a remote SPARQL query endpoint instead of the embedded store
     update_url: str | None = None  # its update endpoint, when not the same URL
@@ -47,7 +50,8 @@ class Settings:
 _CASTS = {"data_dir": Path, "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
           "port": int, "threads": int, "timeout": float, "max_rows": int,
           "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
-          "max_upload_bytes": int, "max_submission_bytes": int}
+          "max_upload_bytes": int, "max_submission_bytes": int, "checkers": int,
+          "checker_queue": int, "check_timeout": float}
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:

@@ -25,6 +25,18 @@ class ReasonerUnavailable(AtlasError):
     """HermiT could not be run (no Java, or the reasoner crashed)."""
 
 
+class CheckTimeout(AtlasError):
+    """Checking a client's document passed its deadline; the checker was stopped (HTTP 422)."""
+
+
+class CheckerBusy(AtlasError):
+    """Every checker place is taken; try again shortly (HTTP 503)."""
+
+
+class CheckerFault(AtlasError):
+    """A checker process failed while doing valid work (a server fault)."""
+
+
 class StoreError(AtlasError):
     """Base of the store's errors."""
 

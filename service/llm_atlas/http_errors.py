@@ -66,6 +66,11 @@ STATUS_OF: dict[type, int] = {
     errors.StoreUnavailable: 503,
     errors.StoreFull: 507,
     errors.StoreFault: 500,
+    # retrying cannot make a document cheaper, and a 503 would invite automatic retries that
+    # each hold a checker for the whole deadline
+    errors.CheckTimeout: 422,
+    errors.CheckerBusy: 503,
+    errors.CheckerFault: 500,
 }
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone",
@@ -136,7 +141,7 @@ def init_app(app: Flask) -> None:
         headers = {}
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="llm-atlas"'
-        if isinstance(exc, (errors.StoreBusy, errors.QueryTimeout)):
+        if isinstance(exc, (errors.StoreBusy, errors.QueryTimeout, errors.CheckerBusy)):
             headers["Retry-After"] = "1"
         if status >= 500:
             log.error("%s %s failed: %s", request.method, request.path, exc)
