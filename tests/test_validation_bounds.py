@@ -127,12 +127,30 @@ def test_a_1200_link_chain_is_a_400_not_a_500(app):
     ("<urn:x> a <http://www.w3.org/2000/01/rdf-schema#Class> .", "rdf-schema#Class"),
     (f"<{RES}person/a> <http://www.w3.org/2002/07/owl#sameAs> <{RES}person/b> .", "sameAs"),
     ("<urn:x> <http://www.w3.org/ns/shacl#targetClass> <urn:c> .", "shacl#targetClass"),
+    # the provenance form is allowed on a blank node only
+    ("<urn:x> a <http://www.w3.org/2002/07/owl#Axiom> .", "owl#Axiom"),
+    ("<urn:x> <http://www.w3.org/2002/07/owl#annotatedSource> <urn:y> .", "annotatedSource"),
 ])
 def test_each_kind_of_schema_triple_is_refused_by_validate_and_submission(app, triple, named):
     body = (solution_annotation("schema") + "\n" + triple + "\n").encode()
     assert named in error_message(post(app, "/validate", body), 400)
     auth = {"Authorization": f"Bearer {TOKEN}"}
     assert named in error_message(post(app, "/annotations", body, auth), 400)
+
+
+def test_statement_provenance_on_a_blank_node_is_data():
+    from rdflib import BNode, URIRef
+    from rdflib.namespace import OWL, RDF
+
+    from llm_atlas.rdfsafety import schema_triple
+
+    node = BNode()
+    for triple in [(node, RDF.type, OWL.Axiom), (node, OWL.annotatedSource, URIRef("urn:s")),
+                   (node, OWL.annotatedProperty, URIRef("urn:p")),
+                   (node, OWL.annotatedTarget, URIRef("urn:o"))]:
+        assert schema_triple(triple) is None
+    assert schema_triple((node, OWL.sameAs, URIRef("urn:o"))) is not None
+    assert schema_triple((node, RDF.type, OWL.Class)) is not None
 
 
 def test_every_shipped_annotation_file_passes_the_schema_rule(app, sources):

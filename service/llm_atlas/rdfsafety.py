@@ -173,6 +173,9 @@ class SchemaTriple(UnsafeInput):
 _SCHEMA_PREDICATES = {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range}
 _SCHEMA_TYPES = {RDFS.Class, RDFS.Datatype, RDF.Property}
 _SCHEMA_NAMESPACES = (str(OWL), str(SH))
+# Statement provenance (docs/data-model.md) annotates a data triple through an owl:Axiom blank
+# node; these say which triple it is about and carry no semantics for SHACL or a reasoner.
+_PROVENANCE_PREDICATES = {OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget}
 
 
 def schema_triple(triple: tuple) -> str | None:
@@ -182,9 +185,13 @@ def schema_triple(triple: tuple) -> str | None:
     would change how its own document is judged, and a chain of them costs SHACL minutes.
     Every owl: and sh: predicate counts (owl:sameAs and owl:imports too: the first merges
     nodes with terms, the second asks a reasoner to fetch), as does typing a node with an
-    owl: or sh: class, rdfs:Class, rdfs:Datatype or rdf:Property.
+    owl: or sh: class, rdfs:Class, rdfs:Datatype or rdf:Property. The one owl: form allowed
+    is a statement's provenance: a blank `owl:Axiom` naming its source, property and target.
     """
-    _s, p, o = triple
+    s, p, o = triple
+    if isinstance(s, BNode) and (p in _PROVENANCE_PREDICATES
+                                 or (p == RDF.type and o == OWL.Axiom)):
+        return None
     if p in _SCHEMA_PREDICATES or str(p).startswith(_SCHEMA_NAMESPACES):
         return f"the predicate {p.n3()} states schema"
     if p == RDF.type and isinstance(o, URIRef) and (
