@@ -34,6 +34,10 @@ class Settings:
     max_query_bytes: int = 1_000_000
     max_upload_bytes: int = 16_000_000
     max_submission_bytes: int = 1_000_000  # a document sent to /validate or /annotations
+    body_timeout: float = 10.0  # seconds a request body may take, plus its size / body_min_rate
+    body_min_rate: int = 32_768  # bytes per second a body must at least arrive at
+    max_body_reads: int = 8  # bodies read at once (at most threads - 1)
+    max_body_reads_per_client: int = 4  # of which from one client address
     token_holder: str | None = None  # IRI recorded as the writer (default res:agent/token-holder)
     store: str | None = None  # a remote SPARQL query endpoint instead of the embedded store
     update_url: str | None = None  # its update endpoint, when not the same URL
@@ -47,7 +51,8 @@ class Settings:
 _CASTS = {"data_dir": Path, "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
           "port": int, "threads": int, "timeout": float, "max_rows": int,
           "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
-          "max_upload_bytes": int, "max_submission_bytes": int}
+          "max_upload_bytes": int, "max_submission_bytes": int, "body_timeout": float,
+          "body_min_rate": int, "max_body_reads": int, "max_body_reads_per_client": int}
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:

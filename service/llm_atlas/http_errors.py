@@ -65,9 +65,10 @@ STATUS_OF: dict[type, int] = {
     errors.StoreFault: 500,
 }
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-          405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone",
-          413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
-          500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+          405: "Method Not Allowed", 406: "Not Acceptable", 408: "Request Timeout",
+          409: "Conflict", 410: "Gone", 413: "Payload Too Large", 415: "Unsupported Media Type",
+          422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
+          502: "Bad Gateway", 503: "Service Unavailable",
           507: "Insufficient Storage"}
 
 
@@ -130,7 +131,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotAcceptable)
     def handle_atlas_error(exc: Exception) -> Response:
         status = status_for(exc)
-        headers = {}
+        headers = dict(getattr(exc, "headers", {}))  # a ClientError may name its own
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="llm-atlas"'
         if isinstance(exc, (errors.StoreBusy, errors.QueryTimeout)):
