@@ -23,6 +23,7 @@ from .engine import KEY_ENV
 from .errors import (
     GraphExists,
     GraphMissing,
+    NetworkDenied,
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
@@ -40,6 +41,7 @@ _ERROR_TYPES = {
     "GraphExists": GraphExists,
     "GraphMissing": GraphMissing,
     "StorageFull": StoreFull,
+    "NetworkDenied": NetworkDenied,
 }
 # RocksDB refuses every write after one failed for lack of space, until the store is opened
 # again; opening needs room for its logs, so the engine is restarted once this much is free.
@@ -332,4 +334,5 @@ class EmbeddedStore:
 
     def health(self) -> dict:
         return {"backend": self.backend, "ok": self._call("ping", deadline=5.0),
-                "restarts": self.restarts}
+                "restarts": self.restarts,
+                "network": "denied" if self._call("network_denied", deadline=5.0) else "open"}

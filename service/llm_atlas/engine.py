@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from .layout import BUILD_GRAPH, shipped_graphs
 from .results import GRAPH_FORMATS, ResultTooLarge, encode_result, write_graph
+from .sandbox import SandboxUnavailable, deny_network, network_denied
 from .sources import find_sources
 
 log = logging.getLogger("llm_atlas.engine")
@@ -39,6 +40,22 @@ class GraphMissing(Exception):
     """A graph that must exist is not in the store."""
 
 
+class NetworkDenied(Exception):
+    """A query or update tried to reach another host; this process has no network."""
+
+
+# A fixed text: whatever a remote host might have said never reaches a client or a log.
+NETWORK_DENIED = ("this endpoint never fetches remote data: SERVICE, LOAD and remote graphs are "
+                  "not available here (the engine has no network access)")
+
+
+def _network_refused(exc: OSError) -> bool:
+    """Whether an engine error is the sandbox refusing a socket (or the DNS look-up behind it)."""
+    text = str(exc)
+    return (isinstance(exc, PermissionError) or "lookup address information" in text
+            or "not allowed for HTTP" in text)
+
+
 def _ntriples(triples) -> str:
     return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
 
@@ -50,13 +67,17 @@ def _graph_node(iri: str | None):
 class Engine:
     """Store operations, each a plain method; writes are serialized by one lock."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, sealed: bool = False):
         self.store = ox.Store(path)
         self.write_lock = threading.Lock()
+        self.sealed = sealed  # the process has no network (see sandbox.py)
 
     # -- reads -------------------------------------------------------------------------------
     def ping(self) -> bool:
         return True
+
+    def network_denied(self) -> bool:
+        return self.sealed
 
     def query(self, text: str, *, union: bool = True, default_graphs=None, named_graphs=None,
               solution_format: str = "json", graph_format: str = "turtle",
@@ -71,8 +92,13 @@ class Engine:
             kwargs["default_graph"] = []  # named only: the default graph is empty
         else:
             kwargs["use_default_graph_as_union"] = union
-        result = self.store.query(text, **kwargs)
-        return encode_result(result, solution_format, graph_format, max_rows)
+        try:
+            result = self.store.query(text, **kwargs)
+            return encode_result(result, solution_format, graph_format, max_rows)
+        except OSError as exc:
+            if _network_refused(exc):
+                raise NetworkDenied(NETWORK_DENIED) from None
+            raise
 
     def graph_exists(self, iri: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(iri))
@@ -93,7 +119,12 @@ class Engine:
     # -- writes ------------------------------------------------------------------------------
     def update(self, text: str, base_iri: str | None = None) -> None:
         with self.write_lock:
-            self.store.update(text, base_iri=base_iri)
+            try:
+                self.store.update(text, base_iri=base_iri)
+            except OSError as exc:
+                if _network_refused(exc):
+                    raise NetworkDenied(NETWORK_DENIED) from None
+                raise
 
     def write_graph(self, iri: str | None, data: bytes, fmt: str, *, replace: bool,
                     base_iri: str | None = None, must_be_new: bool = False) -> bool:
@@ -189,7 +220,7 @@ class Engine:
 
 
 _ERRORS = (SyntaxError, ValueError, OSError, ResultTooLarge, GraphExists, GraphMissing,
-           LookupError)
+           NetworkDenied, LookupError)
 
 
 def _error_kind(exc: Exception) -> str:
@@ -226,6 +257,17 @@ def _exit_with_parent() -> None:
     os._exit(0)
 
 
+def _seal() -> bool:
+    """Take the network away before any client text is read; say so loudly where we cannot."""
+    try:
+        deny_network()
+    except SandboxUnavailable as exc:
+        print(f"warning: the engine keeps network access ({exc}); only the query guard now "
+              "stops SERVICE and LOAD from making this host fetch remote URLs", file=sys.stderr)
+        return False
+    return network_denied()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="llm_atlas.engine")
     parser.add_argument("--path", required=True)
@@ -235,8 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="engine %(levelname)s %(message)s")
     key = bytes.fromhex(os.environ[KEY_ENV])
+    sealed = _seal()
     try:
-        engine = Engine(args.path)
+        engine = Engine(args.path, sealed=sealed)
     except OSError as exc:
         in_use = "lock" in str(exc).lower()
         print(f"cannot open the store at {args.path}: "

@@ -29,6 +29,10 @@ class QuerySyntaxError(StoreError):
     """The engine could not parse a query or update; the message is the parser's."""
 
 
+class NetworkDenied(StoreError):
+    """A query or update asked the engine to reach another host, which it cannot (sandbox)."""
+
+
 class QueryTimeout(StoreError):
     """A query ran past its deadline and was stopped."""
 

@@ -51,6 +51,7 @@ STATUS_OF: dict[type, int] = {
     QueryRefused: 400,
     ParameterError: 400,
     errors.QuerySyntaxError: 400,
+    errors.NetworkDenied: 400,
     errors.RDFSyntaxError: 400,
     errors.ResultTooLarge: 400,
     errors.UnsupportedFormat: 415,

@@ -34,6 +34,7 @@ from .remote_commit import ClaimedCommit, Write, split_quads
 from .remote_text import (
     VIRTUOSO_CBD,
     checked,
+    engine_says,
     graph_ask,
     insert_operations,
     plain_bnode_labels,
@@ -142,20 +143,22 @@ class RemoteStore:
 
     @staticmethod
     def _raise_http(status: int, body: str) -> None:
-        body = body.removeprefix("b'").removesuffix("'")
+        # What the engine said goes on only as a quoted summary: an engine that ran a SERVICE
+        # call (the guard is the only wall a remote engine has from us) may echo the reply.
+        body = engine_says(body.removeprefix("b'").removesuffix("'"))
         if status in (401, 403):
             raise StoreFault(f"the SPARQL engine refused our credentials ({status}); check "
                              "--store-auth") from None
         if 400 <= status < 500:
             raise QuerySyntaxError(f"the SPARQL engine refused the request ({status}): "
-                                   f"{body[:500]}") from None
+                                   f"{body}") from None
         lowered = body.lower()
         if "timeout" in lowered or "timed out" in lowered:
-            raise QueryTimeout(f"the SPARQL engine stopped the query at its limit: {body[:300]}")
+            raise QueryTimeout(f"the SPARQL engine stopped the query at its limit: {body}")
         if "estimated execution time" in lowered:  # Virtuoso refuses before it starts
             raise QueryTimeout("the SPARQL engine estimated that the query would run past its "
-                               f"time limit and refused it: {body[:300]}")
-        raise StoreFault(f"the SPARQL engine failed ({status}): {body[:500]}") from None
+                               f"time limit and refused it: {body}")
+        raise StoreFault(f"the SPARQL engine failed ({status}): {body}") from None
 
     # -- the store interface -----------------------------------------------------------------
     def query(self, text: str, *, default_graphs=None, named_graphs=None,

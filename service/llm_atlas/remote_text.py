@@ -20,6 +20,23 @@ from .errors import QuerySyntaxError
 VIRTUOSO_CBD = 'define sql:describe-mode "CBD"\n'
 
 
+ENGINE_MESSAGE_CHARS = 300
+
+
+def engine_says(body: str) -> str:
+    """An engine's error text made safe to quote: one line, printable, at most 300 characters.
+
+    Line breaks fold into spaces and other control characters become escapes, so nothing the
+    engine relays reaches a client or a log line as it was sent.
+    """
+    folded = " ".join(body.split())
+    printable = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                        for c in folded)
+    if len(printable) > ENGINE_MESSAGE_CHARS:
+        return printable[:ENGINE_MESSAGE_CHARS] + " [...]"
+    return printable
+
+
 def checked(iri: str) -> str:
     """An IRI safe to place between angle brackets (our own names, or ones the guard passed)."""
     if any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
