@@ -37,6 +37,10 @@ class Settings:
     checkers: int = 2  # checker processes that parse, validate and reason over documents
     checker_queue: int = 8  # requests that may wait for a checker before 503
     check_timeout: float = 20.0  # seconds one checking step may take (422 beyond)
+    body_timeout: float = 10.0  # seconds a request body may take, plus its size / body_min_rate
+    body_min_rate: int = 32_768  # bytes per second a body must at least arrive at
+    max_body_reads: int = 8  # bodies read at once (at most threads - 1)
+    max_body_reads_per_client: int = 4  # of which from one client address
     token_holder: str | None = None  # IRI recorded as the writer (default res:agent/token-holder)
     store: str | None = None  # a remote SPARQL query endpoint instead of the embedded store
     update_url: str | None = None  # its update endpoint, when not the same URL
@@ -51,7 +55,8 @@ _CASTS = {"data_dir": Path, "memory": lambda v: v.lower() in ("1", "true", "yes"
           "port": int, "threads": int, "timeout": float, "max_rows": int,
           "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
           "max_upload_bytes": int, "max_submission_bytes": int, "checkers": int,
-          "checker_queue": int, "check_timeout": float}
+          "checker_queue": int, "check_timeout": float, "body_timeout": float,
+          "body_min_rate": int, "max_body_reads": int, "max_body_reads_per_client": int}
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:
