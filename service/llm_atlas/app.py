@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask
 
-from . import http_errors
+from . import http_errors, security_headers
 from .config import Settings, from_env
 from .embedded import EmbeddedStore
 from .queries import load_named_queries
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
         find_sources(settings.sources).queries_dir)}
     app.extensions["llm_atlas"] = AtlasState(settings=settings, store=store, queries=queries)
     http_errors.init_app(app)
+    security_headers.init_app(app)
     from . import bp_documents, bp_home, bp_matrix, bp_meta, bp_queries, bp_sparql, bp_store
 
     for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp, bp_queries.bp, bp_matrix.bp,
