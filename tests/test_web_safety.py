@@ -1,20 +1,29 @@
-"""No script runs on our origin.
+"""No script runs on our origin, absolute URLs come from the settings, the token from a file.
 
 Links: every page links an IRI only when it is http(s) (or ours); a `javascript:`, `data:` or
 `vbscript:` IRI in a result, a report or the stored data is shown as text. Headers: every answer
 carries the Content-Security-Policy and nosniff, and the pages need nothing the policy forbids.
+Host: a client's `Host` header never reaches an absolute URL the service answers or stores.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
 import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import VOID
 
-from submissions_kit import RES
+from submissions_kit import RES, solution_annotation
 
+TOKEN = "file-token-7f3a"
+PUBLIC = "https://atlas.example.org/kg/"
+EVIL = "evil.example"
 HTML = "text/html"
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 BAD = ["javascript:alert(1)", "JaVaScRiPt:alert(1)",
@@ -83,11 +92,18 @@ def unsafe(hrefs: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def app():
+def token_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("secret") / "token"
+    path.write_text(TOKEN + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(token_file):
     from llm_atlas.app import create_app
     from llm_atlas.config import Settings
 
-    app = create_app(Settings(memory=True))
+    app = create_app(Settings(memory=True, token_file=token_file, public_url=PUBLIC))
     app.extensions["llm_atlas"].store.update(POISON)
     yield app
     app.extensions["llm_atlas"].store.close()
@@ -177,3 +193,116 @@ def test_every_other_answer_is_nosniff_too(client, path, accept):
     reply = client.get(path, headers={"Accept": accept})
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
     assert reply.headers["Content-Security-Policy"] == CSP
+
+
+def evil(client, method: str, path: str, **kwargs):
+    """A request whose Host header (and URL) name another site."""
+    headers = {"Host": EVIL, "X-Forwarded-Host": EVIL, **kwargs.pop("headers", {})}
+    return client.open(path, method=method, base_url=f"http://{EVIL}/", headers=headers,
+                       **kwargs)
+
+
+def test_void_and_service_description_name_the_public_url(client):
+    for path, accept, prop in (("/void", "text/turtle", VOID.sparqlEndpoint),
+                               ("/sparql", "text/turtle", SD.endpoint)):
+        reply = evil(client, "GET", path, headers={"Accept": accept})
+        assert reply.status_code == 200 and EVIL not in reply.get_data(as_text=True)
+        graph = Graph().parse(data=reply.data, format="turtle")
+        assert set(graph.objects(None, prop)) == {URIRef(PUBLIC + "sparql")}
+
+
+def test_the_queries_api_names_the_public_url(client):
+    doc = evil(client, "GET", "/queries/openapi.json").get_json()
+    assert doc["servers"] == [{"url": PUBLIC.rstrip("/")}]
+    listed = evil(client, "GET", "/queries", headers={"Accept": "application/json"}).get_json()
+    assert {q["url"] for q in listed["queries"]} == {PUBLIC + "queries/" + q["name"]
+                                                    for q in listed["queries"]}
+    assert EVIL not in json.dumps([doc, listed])
+
+
+def test_relative_iris_in_a_query_resolve_against_the_public_url(client):
+    reply = evil(client, "GET", "/sparql", query_string={"query": "SELECT ?x { BIND(<r> AS ?x) }"},
+                 headers={"Accept": "application/sparql-results+json"})
+    assert reply.get_json()["results"]["bindings"] == [
+        {"x": {"type": "uri", "value": PUBLIC + "r"}}]
+
+
+def test_created_graphs_and_annotations_are_located_at_the_public_url(client):
+    auth = {"Authorization": f"Bearer {TOKEN}"}  # the token the server read from its file
+    created = evil(client, "POST", "/store", data=b"<urn:a> <urn:b> <urn:c> .",
+                   headers={**auth, "Content-Type": "application/n-triples"})
+    assert created.status_code == 201
+    assert re.fullmatch(re.escape(PUBLIC) + r"store/[0-9a-f]{32}", created.headers["Location"])
+    direct = evil(client, "PUT", "/store/direct-graph", data=b"<urn:a> <urn:b> <urn:c> .",
+                  headers={**auth, "Content-Type": "application/n-triples"})
+    assert direct.status_code == 201
+    store = client.application.extensions["llm_atlas"].store
+    assert {created.headers["Location"], PUBLIC + "store/direct-graph"} <= set(
+        store.named_graphs())
+    assert not [g for g in store.named_graphs() if EVIL in g]
+    submitted = evil(client, "POST", "/annotations", data=solution_annotation("web-safety-1"),
+                     headers={**auth, "Content-Type": "text/turtle"})
+    assert submitted.status_code == 201, submitted.get_data(as_text=True)
+    location = PUBLIC + "resource/annotation/web-safety-1"
+    assert (submitted.headers["Location"], submitted.get_json()["location"]) == (location,
+                                                                                 location)
+    assert EVIL not in submitted.get_data(as_text=True)
+
+
+def test_a_wrong_token_is_still_refused(client):
+    reply = client.post("/sparql/update", data={"update": "CLEAR GRAPH <urn:x>"},
+                        headers={"Authorization": "Bearer not-the-file-token"})
+    assert reply.status_code == 401
+
+
+def test_the_public_url_defaults_to_where_serve_listens():
+    from llm_atlas.config import Settings
+
+    assert Settings().public_root() == "http://127.0.0.1:8000/"
+    assert Settings(host="::1", port=9).public_root() == "http://[::1]:9/"
+    assert Settings(public_url="https://a.example/kg").public_root() == "https://a.example/kg/"
+
+
+@pytest.fixture
+def serve_settings(monkeypatch):
+    """`llm-atlas serve` up to the server: the settings it would serve with."""
+    seen = []
+    monkeypatch.setattr("llm_atlas.server.serve", lambda settings: seen.append(settings) or 0)
+    for name in ("LLM_ATLAS_TOKEN", "LLM_ATLAS_TOKEN_FILE", "LLM_ATLAS_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return seen
+
+
+def run_serve(*args: str, env: dict | None = None):
+    from llm_atlas.cli import main
+
+    return CliRunner().invoke(main, ["serve", "--memory", *args], env=env)
+
+
+def test_serve_reads_the_token_from_a_file_or_the_environment(serve_settings, token_file):
+    assert run_serve("--token-file", str(token_file)).exit_code == 0
+    assert run_serve(env={"LLM_ATLAS_TOKEN_FILE": str(token_file)}).exit_code == 0
+    assert [s.token for s in serve_settings] == [TOKEN, TOKEN]
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "does not exist"), (b" \n", "is empty"), (b"\xff\xfe\x00", "cannot be read"),
+    ("folder", "is a folder"),
+])
+def test_a_token_file_that_cannot_serve_is_exit_2(serve_settings, tmp_path, content, message):
+    path = tmp_path / "token"
+    if content == "folder":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    result = run_serve("--token-file", str(path))
+    assert result.exit_code == 2 and serve_settings == []
+    assert result.stderr.startswith(f"error: the token file {path} {message}")
+
+
+def test_a_token_given_twice_or_a_bad_public_url_is_exit_2(serve_settings, token_file):
+    twice = run_serve("--token-file", str(token_file), "--token", "x")
+    assert twice.exit_code == 2 and "give only one" in twice.stderr
+    bad = run_serve("--public-url", "javascript:alert(1)")
+    assert bad.exit_code == 2 and "must be an absolute http(s) URL" in bad.stderr
+    assert serve_settings == []
