@@ -316,13 +316,13 @@ def query(text, file, name, params, endpoint, fmt, data_dir, memory, root) -> No
 def export(data_dir, memory, root, out, site_url, base_iri) -> None:
     """Write a static copy of every page and RDF document, and the w3id redirect rules."""
     from .app import create_app
-    from .errors import StoreError
+    from .errors import SettingsError, StoreError
     from .export import PLACEHOLDER_SITE, export_site
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, base_iri=base_iri)
     try:
         app = create_app(settings)
-    except StoreError as exc:
+    except (StoreError, SettingsError) as exc:  # a token file named in the environment, too
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     try:
