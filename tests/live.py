@@ -62,8 +62,11 @@ class Server:
         self.log = workdir / f"server-{self.port}.log"
         cmd = [sys.executable, "-m", "llm_atlas", "serve", "--host", HOST,
                "--port", str(self.port), *args]
-        if token:
-            cmd += ["--token", token]
+        if token:  # in a file, as the README advises (a --token would show in `ps`)
+            token_file = workdir / f"token-{self.port}"
+            token_file.write_text(token + "\n")
+            token_file.chmod(0o600)
+            cmd += ["--token-file", str(token_file)]
         self._log_file = open(self.log, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})}, start_new_session=True)

@@ -25,7 +25,7 @@ from .annotation_service import (
 from .http_errors import ClientError, NotFound
 from .records import Request, now
 from .submission import SLUG, SubmissionConflict, SubmissionRejected
-from .web_common import require_token, state
+from .web_common import public_url, require_token, state
 from .web_reports import read_rdf_body, report_response, request_id, service
 
 log = logging.getLogger("llm_atlas.annotations")
@@ -81,7 +81,7 @@ def submit() -> Response:
     except (SubmissionRejected, SubmissionConflict, Inconsistent) as exc:
         raise _http_error(exc) from None
     slug = committed.annotation.rsplit("/", 1)[1]
-    location = request.host_url.rstrip("/") + RESOURCE_PATH + slug
+    location = public_url(RESOURCE_PATH + slug)
     body = {"annotation": committed.annotation, "location": location,
             "graphs": committed.graphs, "submitted": committed.ended.isoformat(),
             "request_id": request_id(), "warnings": [r.as_dict() for r in report.warnings]}

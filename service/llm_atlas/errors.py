@@ -9,6 +9,10 @@ class AtlasError(Exception):
     """Base of every error the project raises on purpose."""
 
 
+class SettingsError(AtlasError):
+    """A setting cannot be used (a token file that cannot be read, a bad public URL)."""
+
+
 class SourcesNotFound(AtlasError):
     """The shipped ontology, shapes or annotations could not be located."""
 
