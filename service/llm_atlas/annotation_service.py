@@ -107,6 +107,7 @@ class AnnotationService:
                 "used against its class or property axioms (check the types and values)")
         for attempt in (1, 2):
             with self._write_lock:
+                self._refuse_taken(str(submission.annotation), submission.slug)
                 new_paper = self._check_stored(submission)
                 try:
                     committed = commit_submission(self.store, submission, new_paper=new_paper,

@@ -245,9 +245,9 @@ def stored_conflicts(submission: Submission, stored: StoredDescriptions) -> list
     annotation_graphs = sorted(stored.graphs.get(submission.annotation, ()))
     if annotation_graphs:
         problems.append(
-            f"the store already describes {short(str(submission.annotation))} (in the graph "
-            f"{short(annotation_graphs[0])}); annotation IRIs are permanent: give a new one a "
-            "new slug")
+            f"the annotation {short(str(submission.annotation))} is already in the store (in "
+            f"the graph {short(annotation_graphs[0])}); annotation IRIs are permanent: give a "
+            "new one a new slug")
     for node in sorted({s for s in submission.paper_triples.subjects()
                         if isinstance(s, URIRef)}, key=str):
         if node not in stored.graphs:
