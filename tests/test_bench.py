@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 def run(tmp_path_factory) -> tuple[dict, str]:
     """One tiny run of `python -m bench` into a temporary folder (never over bench/)."""
     out = tmp_path_factory.mktemp("bench-out")
-    cmd = [sys.executable, "-m", "bench", "--quick", "--scales", "4500,6k", "--runs", "3",
+    cmd = [sys.executable, "-m", "bench", "--quick", "--scales", "8k,10k", "--runs", "3",
            "--concurrency", "1,4", "--validation-runs", "2", "--client", CLIENT, "--out",
            str(out)]
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=1200)
@@ -71,12 +71,12 @@ def test_a_run_writes_every_table(run):
     for heading, rows in tables.items():
         assert len(rows) > 1, f"{heading}: a header and no rows"
         assert {len(r) for r in rows} == {len(rows[0])}, f"{heading}: ragged rows"
-    assert list(results["scales"]) == ["4500", "6k"]
+    assert list(results["scales"]) == ["8k", "10k"]
     assert set(results["systems"]) == set(SYSTEM_NAMES)
     queries = [q.name for q in workload.questions()]
     assert len(queries) == 17
     p50 = tables["p50 (ms)"]
-    assert [(r[0], r[1]) for r in p50[1:]] == [(s, q) for s in ("4500", "6k") for q in queries]
+    assert [(r[0], r[1]) for r in p50[1:]] == [(s, q) for s in ("8k", "10k") for q in queries]
 
 
 def _quotient_bounds(top: str, bottom: str) -> tuple[float, float]:
@@ -149,7 +149,7 @@ def test_growth_exponents_are_the_log_log_slopes_of_the_figures(run):
     checked = 0
     for row in rows[1:]:
         cost = row[0]
-        assert row[1] == "4500 → 6k"
+        assert row[1] == "8k → 10k"
         shown = {}
         for label, system in labels.items():
             if cost == "load (s)":
