@@ -62,8 +62,11 @@ class Server:
         self.log = workdir / f"server-{self.port}.log"
         cmd = [sys.executable, "-m", "llm_atlas", "serve", "--host", HOST,
                "--port", str(self.port), *args]
-        if token:
-            cmd += ["--token", token]
+        if token:  # in a file, as the README advises (a --token would show in `ps`)
+            token_file = workdir / f"token-{self.port}"
+            token_file.write_text(token + "\n")
+            token_file.chmod(0o600)
+            cmd += ["--token-file", str(token_file)]
         self._log_file = open(self.log, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})}, start_new_session=True)
@@ -144,6 +147,49 @@ class Listener:
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
+        self.sock.close()
+
+
+class CountingListener:
+    """A TCP listener on 127.0.0.1 that counts connections and answers each with RDF."""
+
+    BODY = b"<http://example.org/leak> <http://example.org/said> \"SECRET-FROM-LOOPBACK\" .\n"
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/data"
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with conn:
+                conn.settimeout(1)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/n-triples\r\n"
+                                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                                 % (len(self.BODY), self.BODY))
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
         self.sock.close()
 
 

@@ -38,6 +38,10 @@ def test_search_a_term_follow_it_to_a_paper_and_run_a_named_question(server, bro
     outside = []
     page.on("request", lambda r: outside.append(r.url)
             if not r.url.startswith(server.url) else None)
+    refused, loaded = [], []  # what the Content-Security-Policy blocked; the files it let in
+    page.on("console", lambda m: refused.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    page.on("requestfinished", lambda r: loaded.append(r.url.removeprefix(server.url)))
 
     page.goto(server.url + "/")
     assert page.locator("#terms a").count() > 90
@@ -55,6 +59,11 @@ def test_search_a_term_follow_it_to_a_paper_and_run_a_named_question(server, bro
     assert page.inner_text("#label") == "moral hazard"
     assert page.locator("#definition").inner_text().startswith("The risk that an agent")
     assert page.locator("li.inferred .badge").count() > 0
+    # the styles and the Copy IRI script are files, so the policy lets them run
+    assert page.eval_on_selector("header", "e => getComputedStyle(e).backgroundColor") == (
+        "rgb(31, 58, 95)")
+    assert page.eval_on_selector(".badge", "e => getComputedStyle(e).fontStyle") == "normal"
+    assert "/static/copy-iri.js" in loaded
     page.screenshot(path=str(tmp_path / "3-term.png"), full_page=True)
 
     page.locator("#mentions-table a[href^='/resource/paper/']").first.click()
@@ -73,4 +82,5 @@ def test_search_a_term_follow_it_to_a_paper_and_run_a_named_question(server, bro
     page.screenshot(path=str(tmp_path / "5-question.png"), full_page=True)
 
     assert outside == [], "the pages asked for something outside the server"
+    assert refused == [], "the pages need something their Content-Security-Policy forbids"
     assert len(list(tmp_path.glob("*.png"))) == 5

@@ -10,11 +10,11 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
+from live import CountingListener
 from llm_atlas import sandbox
 from llm_atlas.embedded import EmbeddedStore
 from llm_atlas.engine import NETWORK_DENIED
@@ -22,49 +22,6 @@ from llm_atlas.errors import NetworkDenied
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the seccomp sandbox is Linux's")
-
-
-class CountingListener:
-    """A TCP listener on 127.0.0.1 that counts connections and answers each with RDF."""
-
-    BODY = b"<http://example.org/leak> <http://example.org/said> \"SECRET-FROM-LOOPBACK\" .\n"
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/data"
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            with conn:
-                conn.settimeout(1)
-                try:
-                    conn.recv(65536)
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/n-triples\r\n"
-                                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
-                                 % (len(self.BODY), self.BODY))
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def test_the_copy_equals_what_the_service_serves(exported, server):
         extension = relative.rsplit(".", 1)[-1]
         if reply.status != 200:
             differences.append((relative, reply.status))
-        elif extension == "html":
+        elif extension in ("html", "css", "js"):
             if reply.body != path.read_bytes():
                 differences.append((relative, "page differs"))
         else:
@@ -75,6 +75,19 @@ def test_the_site_rules_give_each_extension_its_media_type(exported):
     rules = (exported / "site" / ".htaccess").read_text()
     for fmt in neg.DOCUMENTS:
         assert f"AddType {fmt.media_type} .{fmt.extension}" in rules
+
+
+def test_the_copy_has_the_pages_assets_and_the_services_safety_headers(exported):
+    site = exported / "site"
+    page = (site / "ontology" / "MoralHazard.html").read_text()
+    assets = re.findall(r'(?:src|href)="/(static/[^"]+)"', page)
+    assert sorted(assets) == ["static/atlas.css", "static/copy-iri.js", "static/iri.css"]
+    assert all((site / asset).is_file() for asset in assets)
+    rules = (site / ".htaccess").read_text()
+    assert ('Header always set Content-Security-Policy "default-src \'self\'; script-src '
+            "'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors "
+            "'none'; form-action 'self'\"") in rules
+    assert 'Header always set X-Content-Type-Options "nosniff"' in rules
 
 
 def apply_rules(rules: str, path: str, accept: str) -> tuple[int, str]:

@@ -60,3 +60,13 @@ def test_settings_come_from_the_environment():
     settings = from_env({"LLM_ATLAS_TIMEOUT": "2.5", "LLM_ATLAS_MEMORY": "true",
                          "LLM_ATLAS_TOKEN": "t"})
     assert (settings.timeout, settings.memory, settings.token) == (2.5, True, "t")
+
+
+def test_the_safety_section_names_modules_that_exist_and_what_the_platform_must_provide():
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Safety: what is enforced where", 1)[1].split("\n## ", 1)[0]
+    cited = set(re.findall(r"`([a-z_]+\.py)`", section))
+    assert {"sandbox.py", "guard.py", "body_gate.py", "checker.py"} <= cited
+    package = REPO / "service" / "llm_atlas"
+    assert sorted(name for name in cited if not (package / name).exists()) == []
+    assert "What the platform must provide" in section

@@ -34,7 +34,8 @@ SPACED_QUERY = 'SELECT ?x { BIND("a\\tb\\nc\\rd\\r\\ne" AS ?x) }'
 
 @pytest.fixture(scope="module")
 def client():
-    settings = Settings(memory=True, token=TOKEN)
+    # the endpoint's public URL is the base of relative dataset IRIs (never the Host header)
+    settings = Settings(memory=True, token=TOKEN, public_url="http://localhost/")
     store = make_store(settings, build_if_empty=False)
     app = create_app(settings, store=store)
     try:
@@ -191,13 +192,13 @@ def test_relative_from_iris_resolve_against_base_or_the_endpoint(client):
         assert reply.status_code == 200, reply.data
         return [b["o"]["value"] for b in json.loads(reply.data)["results"]["bindings"]]
 
-    # the endpoint's URL is the base (the test client's is http://localhost/sparql)
+    # the endpoint's public URL is the base (http://localhost/sparql here)
     assert values("SELECT ?o FROM <g-rel> { ?s ?p ?o }") == ["endpoint"]
     assert values("BASE <http://example.org/data/>\nSELECT ?o FROM <g-rel> { ?s ?p ?o }") == [
         "based"]
     assert values("BASE <http://example.org/>\nBASE <data/>\n"
                   "SELECT ?o FROM NAMED <g-rel> { GRAPH ?g { ?s ?p ?o } }") == ["based"]
-    assert values("PREFIX r: <data/>\nBASE <http://example.org/>\n"
+    assert values("BASE <http://example.org/>\nPREFIX r: <data/>\n"
                   "SELECT ?o FROM r:g-rel { ?s ?p ?o }") == ["based"]
 
 

@@ -301,9 +301,28 @@ def test_retraction_drops_the_graph_and_keeps_a_record(writable):
     assert (activity, RDF.type, PROV.Activity) in record
     assert record.value(activity, PROV.wasAssociatedWith) == URIRef(RES + "agent/token-holder")
     assert mentions(writable, ANN + "to-retract") == 2  # the record's two statements only
+    assert body["dropped"] == [ANN + "to-retract", PAPER + "to-retract"]  # no other annotation
+    assert mentions(writable, PAPER + "to-retract") == 0
+    assert mentions(writable, RES + "person/author-of-to-retract") == 0
     assert "not reused" in error_of(submit(writable, solution_annotation(
         "to-retract", paper="to-retract-again")), 409)
     assert "retracted" in error_of(request(url, "DELETE", headers=writable.auth), 410)
+
+
+def test_a_retraction_leaves_a_relied_on_creator_to_the_paper_that_names_it(writable):
+    """The creator's description moves into the other paper's graph with the same commit."""
+    assert submit(writable, solution_annotation("lends-author")).status == 201
+    author = RES + "person/author-of-lends-author"
+    text = solution_annotation("borrows-author").replace(
+        f"<{RES}person/author-of-borrows-author>", f"<{author}>")
+    assert submit(writable, text.split(f"\n<{author}>")[0] + "\n").status == 201
+    reply = request(writable.url + "/annotations/lends-author", "DELETE", headers=writable.auth)
+    assert json.loads(reply.body)["dropped"] == [ANN + "lends-author", PAPER + "lends-author"]
+    kept = turtle_graph(request(writable.url + "/store?graph=" + PAPER + "borrows-author",
+                                headers={"Accept": "text/turtle"}).body)
+    assert kept.value(URIRef(author), URIRef("http://xmlns.com/foaf/0.1/name")) == Literal(
+        "Author of lends-author")
+    assert mentions(writable, PAPER + "lends-author") == 0
 
 
 def test_retraction_refuses_what_is_not_there_or_ships_with_the_graph(writable):

@@ -1,9 +1,12 @@
 """Validating, submitting, reading and retracting annotations: the steps, in order, without HTTP.
 
 A submission passes, in this order: the shapes (with the stored context), the rules of what a
-submission may hold, the store (no duplicate, no retracted IRI, no changed paper), HermiT (the
-ontology plus the new triples stays consistent), and then one transaction writes it. Any step
-that fails raises before the store is touched.
+submission may hold, the store (no duplicate, no retracted IRI, no creator that the store holds
+as something else, nothing stored in any graph described otherwise), HermiT (the ontology plus
+the new triples stays consistent), and then one transaction writes it. Any step that fails
+raises before the store is touched. The store checks run again, with the write, under the
+service's write lock, which a retraction holds too: a retraction decides whether the paper's
+graph goes with the annotation, and no submission of this service can slip in between.
 """
 
 from __future__ import annotations
@@ -14,18 +17,25 @@ from collections.abc import Callable
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 
+from .checker import LocalChecker
 from .consistency import ConsistencyGate
-from .context import ContextValidation, OntologyCache, describe, validate_in_context
+from .context import ContextValidation, OntologyCache, validate_in_context
 from .errors import AtlasError, GraphExists, GraphMissing, ReasonerUnavailable
+from .linked_data import select
 from .namespaces import ATLAS
 from .rdfio import parse_data
 from .rdfsafety import InputTooLarge
-from .records import Committed, Request, commit_submission, retract, taken_graph
+from .records import Committed, Request, Retraction, commit_submission, retract, taken_graph
 from .reports import short, summary
 from .submission import (
+    StoredDescriptions,
+    Submission,
     SubmissionConflict,
     SubmissionRejected,
     annotation_prefix,
+    closure,
+    creator_refusals,
+    paper_prefix,
     plan_submission,
     retraction_graph,
     stored_conflicts,
@@ -61,11 +71,13 @@ class AnnotationService:
 
     def __init__(self, store, shapes: Graph, base_iri: str,
                  gate: ConsistencyGate | None = None,
-                 shipped: Callable[[], set[str]] = frozenset):
+                 shipped: Callable[[], set[str]] = frozenset, checker=None):
         self.store, self.shapes, self.base_iri = store, shapes, base_iri
         self.ontology = OntologyCache()
-        self.gate = gate or ConsistencyGate()
-        self._shacl_lock = threading.Lock()
+        # clients' documents are checked in sandboxed processes (checker.CheckerPool)
+        self.checker = checker or LocalChecker(shapes)
+        self.gate = gate or ConsistencyGate(self.checker.consistent)
+        self._write_lock = threading.Lock()  # a submission's checks and write, or a retraction
         self._shipped_source, self._shipped = shipped, None
 
     def iri(self, slug: str) -> str:
@@ -79,8 +91,7 @@ class AnnotationService:
             raise InputTooLarge(f"the document holds {annotations} annotations; validate at "
                                 f"most {MAX_ANNOTATIONS} at a time (split it, or use "
                                 "`llm-atlas validate`)")
-        return validate_in_context(self.store, data, self.shapes, self.ontology,
-                                   self._shacl_lock)
+        return validate_in_context(self.store, data, self.ontology, self.checker.validate)
 
     # -- submission ----------------------------------------------------------------------------
     def submit(self, data: Graph, req: Request) -> tuple[Committed, ValidationReport]:
@@ -90,29 +101,45 @@ class AnnotationService:
             raise NotConforming(checked.report)
         submission = plan_submission(data, self.base_iri)
         self._refuse_taken(str(submission.annotation), submission.slug)
+        self._check_stored(submission)
+        if not self._consistent(checked, data):
+            raise Inconsistent(
+                "HermiT finds the ontology plus this submission inconsistent: a term is "
+                "used against its class or property axioms (check the types and values)")
         for attempt in (1, 2):
-            stored = describe(self.store, submission.described_iris())
-            problems = stored_conflicts(submission, stored)
-            if problems:
-                raise SubmissionConflict("; ".join(problems))
-            paper = submission.paper
-            new_paper = paper is not None and (paper, None, None) not in stored
-            if attempt == 1 and not self._consistent(checked, data):
-                raise Inconsistent(
-                    "HermiT finds the ontology plus this submission inconsistent: a term is "
-                    "used against its class or property axioms (check the types and values)")
-            try:
-                committed = commit_submission(self.store, submission, new_paper=new_paper,
-                                              req=req, base_iri=self.base_iri)
-                return committed, checked.report
-            except GraphExists as exc:
-                taken = taken_graph(exc)
-                if taken == str(submission.paper) and attempt == 1:
-                    continue  # a concurrent submission stored this paper first: check again
+            with self._write_lock:
                 self._refuse_taken(str(submission.annotation), submission.slug)
-                raise SubmissionConflict(f"the store already holds the graph {short(taken)}") \
-                    from None
+                new_paper = self._check_stored(submission)
+                try:
+                    committed = commit_submission(self.store, submission, new_paper=new_paper,
+                                                  req=req, base_iri=self.base_iri)
+                    return committed, checked.report
+                except GraphExists as exc:
+                    taken = taken_graph(exc)
+            if taken == str(submission.paper) and attempt == 1:
+                continue  # another service's submission stored this paper first: check again
+            self._refuse_taken(str(submission.annotation), submission.slug)
+            raise SubmissionConflict(f"the store already holds the graph {short(taken)}")
         raise SubmissionConflict("the submission collided with concurrent writes; send it again")
+
+    def stored(self, iris: set[str]) -> StoredDescriptions:
+        """What every graph of the store says about the IRIs, and which graph says it."""
+        found = StoredDescriptions()
+        if iris:
+            for row in select(self.store, "stored_descriptions", node=sorted(iris)):
+                found.add(row["node"], row["p"], row["o"], str(row["g"]))
+        return found
+
+    def _check_stored(self, submission: Submission) -> bool:
+        """Refuse what the store contradicts; True when the submission's paper is new."""
+        stored = self.stored(submission.described_iris())
+        refused = creator_refusals(submission, stored, self.base_iri)
+        if refused:
+            raise SubmissionRejected("; ".join(refused))
+        problems = stored_conflicts(submission, stored)
+        if problems:
+            raise SubmissionConflict("; ".join(problems))
+        return submission.paper is not None and submission.paper not in stored.graphs
 
     def _consistent(self, checked: ContextValidation, data: Graph) -> bool:
         try:
@@ -163,14 +190,37 @@ class AnnotationService:
             self._shipped = set(self._shipped_source())
         return iri in self._shipped
 
-    def retract(self, slug: str, req: Request) -> str:
-        """Retract an annotation, keeping a record; the record's graph IRI."""
+    def retract(self, slug: str, req: Request) -> tuple[str, list[str]]:
+        """Retract an annotation, keeping a record: the record's graph and the graphs dropped."""
         iri = self.iri(slug)
         if self.is_shipped(iri):
             raise SubmissionConflict(
                 f"the annotation {short(iri)} ships with the knowledge graph (annotations/); "
                 "remove it there and run `llm-atlas build` instead")
-        try:
-            return retract(self.store, iri, slug, req=req, base_iri=self.base_iri)
-        except (GraphMissing, GraphExists):
-            raise self._missing(slug) from None
+        with self._write_lock:
+            plan = self._retraction_plan(iri)
+            try:
+                record = retract(self.store, iri, slug, req=req, base_iri=self.base_iri,
+                                 plan=plan)
+            except (GraphMissing, GraphExists):
+                raise self._missing(slug) from None
+        return record, plan.dropped(iri)
+
+    def _retraction_plan(self, annotation: str) -> Retraction:
+        """The submitted paper graph that goes with the annotation, and the creators to keep."""
+        rows = select(self.store, "retraction_paper", annotation=annotation)
+        papers = [str(r["paper"]) for r in rows
+                  if str(r["paper"]).startswith(paper_prefix(self.base_iri))]
+        if len(papers) != 1:
+            return Retraction()
+        paper = papers[0]
+        copies: dict[str, Graph] = {}
+        relied = select(self.store, "retraction_creators", paper=paper)
+        if relied:
+            content = parse_data(self.store.get_graph(paper, "ntriples") or b"", "nt",
+                                 source_name="the paper's graph")
+            for row in relied:
+                copy = copies.setdefault(str(row["graph"]), Graph())
+                for node in closure(content, {row["creator"]}):
+                    copy += content.triples((node, None, None))
+        return Retraction(paper, copies)

@@ -7,8 +7,8 @@ import logging
 
 from flask import Flask
 
-from . import http_errors
-from .config import Settings, from_env
+from . import body_gate, http_errors, security_headers
+from .config import Settings, from_env, resolved
 from .embedded import EmbeddedStore
 from .queries import load_named_queries
 from .sources import find_sources
@@ -34,7 +34,7 @@ def make_store(settings: Settings, *, build_if_empty: bool = True):
 
 def create_app(settings: Settings | None = None, store=None) -> Flask:
     """Build the service: settings from the environment unless given, the store started."""
-    settings = settings or from_env()
+    settings = resolved(settings or from_env())  # the token read from its file, if one is named
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_upload_bytes, settings.max_query_bytes)
     store = store or make_store(settings)
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
         find_sources(settings.sources).queries_dir)}
     app.extensions["llm_atlas"] = AtlasState(settings=settings, store=store, queries=queries)
     http_errors.init_app(app)
+    body_gate.init_app(app)
+    security_headers.init_app(app)
     from . import bp_documents, bp_home, bp_matrix, bp_meta, bp_queries, bp_sparql, bp_store
 
     for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp, bp_queries.bp, bp_matrix.bp,

@@ -5,7 +5,8 @@ the SHACL report when the document does not conform, or with a message when it i
 annotation (and its paper) or HermiT finds it inconsistent; 400 when it does not parse; 409
 for a duplicate; 401/403 without a valid token; 413 past the size limit. In every error case
 nothing is written. DELETE /annotations/{slug} (or the annotation's URL) retracts it and keeps
-a record; a retracted annotation answers 410.
+a record, dropping the paper's graph too when the paper was submitted and no other annotation
+targets it (the answer lists the graphs dropped); a retracted annotation answers 410.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .annotation_service import (
 from .http_errors import ClientError, NotFound
 from .records import Request, now
 from .submission import SLUG, SubmissionConflict, SubmissionRejected
-from .web_common import require_token, state
+from .web_common import public_url, require_token, state
 from .web_reports import read_rdf_body, report_response, request_id, service
 
 log = logging.getLogger("llm_atlas.annotations")
@@ -81,7 +82,7 @@ def submit() -> Response:
     except (SubmissionRejected, SubmissionConflict, Inconsistent) as exc:
         raise _http_error(exc) from None
     slug = committed.annotation.rsplit("/", 1)[1]
-    location = request.host_url.rstrip("/") + RESOURCE_PATH + slug
+    location = public_url(RESOURCE_PATH + slug)
     body = {"annotation": committed.annotation, "location": location,
             "graphs": committed.graphs, "submitted": committed.ended.isoformat(),
             "request_id": request_id(), "warnings": [r.as_dict() for r in report.warnings]}
@@ -115,9 +116,9 @@ def retract(slug: str) -> Response:
     """Retract an annotation: its graph goes, a record of who retracted it and when stays."""
     require_token()
     try:
-        record = service().retract(_slug(slug), _request(f"DELETE {request.path}"))
+        record, dropped = service().retract(_slug(slug), _request(f"DELETE {request.path}"))
     except (AnnotationNotFound, AnnotationRetracted, SubmissionConflict) as exc:
         raise _http_error(exc) from None
-    body = {"annotation": service().iri(slug), "retraction": record,
+    body = {"annotation": service().iri(slug), "retraction": record, "dropped": dropped,
             "request_id": request_id()}
     return Response(json.dumps(body, indent=1) + "\n", status=200, mimetype="application/json")

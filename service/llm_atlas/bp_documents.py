@@ -25,10 +25,13 @@ FORMAT_NAMES = {"html": "HTML", "turtle": "Turtle", "jsonld": "JSON-LD", "rdfxml
                 "ntriples": "N-Triples"}
 
 
-def link(iri: str) -> str:
-    """Where a page links for an IRI: our URL (under the app's root) when we serve it."""
+def link(iri: str) -> str | None:
+    """Where a page links for an IRI: our URL (under the app's root) when we serve it, an
+    http(s) IRI as itself, None for any other scheme (shown as text)."""
     target = href(iri, state().settings.base_iri)
-    return request.script_root + target if target.startswith("/") else target
+    if target is None or not target.startswith("/"):
+        return target
+    return request.script_root + target
 
 
 def format_links(path: str) -> list[dict]:

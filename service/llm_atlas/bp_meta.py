@@ -13,7 +13,7 @@ from . import __version__
 from . import negotiation as neg
 from .errors import StoreError
 from .service_description import RDFLIB_WRITERS
-from .web_common import state
+from .web_common import public_url, state
 
 bp = Blueprint("meta", __name__)
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -67,7 +67,7 @@ def void_graph(root: str) -> Graph:
 @bp.route("/void")
 def void() -> Response:
     fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
-    body = void_graph(request.host_url).serialize(format=RDFLIB_WRITERS[fmt.name])
+    body = void_graph(public_url()).serialize(format=RDFLIB_WRITERS[fmt.name])
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
     return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 
 from . import negotiation as neg
 from . import openapi
@@ -13,7 +13,7 @@ from .http_errors import NotFound, status_for
 from .namespaces import PREFIXES
 from .pages import result_context
 from .queries import NamedQuery, bind
-from .web_common import state
+from .web_common import public_url, request_url, state
 from .web_query import ProtocolRequest, run_query
 
 bp = Blueprint("queries", __name__)
@@ -28,7 +28,7 @@ def _named(name: str) -> NamedQuery:
 
 def _summary(query: NamedQuery) -> dict:
     return {"name": query.name, "title": query.title, "question": query.question,
-            "url": url_for("queries.run_named", name=query.name, _external=True),
+            "url": public_url(f"queries/{query.name}"),
             "parameters": [{"name": p.name, "type": p.type, "default": p.default,
                             "description": p.description} for p in query.params]}
 
@@ -45,7 +45,7 @@ def list_queries() -> Response:
 
 @bp.route("/queries/openapi.json")
 def openapi_document() -> Response:
-    doc = openapi.document(list(state().queries.values()), request.host_url.rstrip("/"))
+    doc = openapi.document(list(state().queries.values()), public_url().rstrip("/"))
     return Response(json.dumps(doc, indent=1), mimetype="application/json")
 
 
@@ -58,7 +58,7 @@ def run_named(name: str) -> Response:
     req = ProtocolRequest(text, [], [], request.args.get("format"))
     if req.format is None and neg.prefers_html(request.headers.get("Accept")):
         return _page(query, req, given)
-    _kind, body, fmt = run_query(req, request.base_url)
+    _kind, body, fmt = run_query(req, request_url())
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
     return response
@@ -70,7 +70,7 @@ def _page(query: NamedQuery, req: ProtocolRequest, given: dict) -> Response:
                "error": None, "boolean": None, "columns": None, "rows": []}
     status = 200
     try:
-        kind, body, _ = run_query(req, request.base_url,
+        kind, body, _ = run_query(req, request_url(),
                                   (neg.BY_NAME["json"], neg.BY_NAME["ntriples"]))
         context.update(result_context(kind, body))
     except AtlasError as exc:

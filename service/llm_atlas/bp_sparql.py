@@ -10,7 +10,15 @@ from . import negotiation as neg
 from .guard import add_using, analyse
 from .http_errors import BadRequest, UnsupportedMediaType
 from .service_description import service_description
-from .web_common import body_bytes, charset_is_utf8, no_content, require_token, state, utf8
+from .web_common import (
+    body_bytes,
+    charset_is_utf8,
+    no_content,
+    request_url,
+    require_token,
+    state,
+    utf8,
+)
 from .web_query import ProtocolRequest, run_query
 
 bp = Blueprint("sparql", __name__)
@@ -78,10 +86,10 @@ def query_endpoint() -> Response:
             raise BadRequest("the request has no `query`; updates go to /sparql/update")
         if neg.prefers_html(request.headers.get("Accept")):
             return _page(None)
-        return service_description(request.base_url)
+        return service_description(request_url())
     if neg.prefers_html(request.headers.get("Accept")) and req.format is None:
         return _page(req)
-    kind, body, fmt = run_query(req, request.base_url)
+    kind, body, fmt = run_query(req, request_url())
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
     return response
@@ -92,7 +100,7 @@ def _page(req: ProtocolRequest | None) -> Response:
     from .pages import query_page  # the page module pulls in templates only when needed
 
     return query_page(req.text if req else None,
-                      (lambda text: run_query(ProtocolRequest(text, [], []), request.base_url,
+                      (lambda text: run_query(ProtocolRequest(text, [], []), request_url(),
                                                (neg.BY_NAME["json"], neg.BY_NAME["ntriples"])))
                       if req else None)
 
@@ -107,7 +115,7 @@ def update_endpoint() -> Response:
         raise BadRequest("the request has no `update` parameter")
     analyse(req.text, base_given=True)  # refuses SERVICE and LOAD
     text = add_using(req.text, req.default_graphs, req.named_graphs)
-    state().store.update(text, base_iri=request.base_url)
+    state().store.update(text, base_iri=request_url())
     return no_content()
 
 

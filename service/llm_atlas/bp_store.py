@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 
 from . import negotiation as neg
 from .http_errors import BadRequest, NotFound, UnsupportedMediaType
-from .web_common import body_bytes, no_content, require_token, state
+from .web_common import body_bytes, no_content, public_url, request_url, require_token, state
 
 bp = Blueprint("store", __name__)
 
@@ -22,7 +22,7 @@ READABLE.update({"application/x-turtle": "turtle", "text/plain": "ntriples",
 def _target() -> tuple[str | None, str]:
     """The graph a request names: (IRI or None for the default graph, how it was named)."""
     if request.path.rstrip("/") != "/store":
-        return request.base_url, "direct"
+        return request_url(), "direct"
     graphs = request.args.getlist("graph")
     if "default" in request.args and graphs:
         raise BadRequest("name either ?default or ?graph=IRI, not both")
@@ -90,13 +90,13 @@ def write_graph(_rest: str | None = None) -> Response:
     if how == "store":
         if request.method == "PUT":
             raise BadRequest("PUT needs a graph: ?graph=IRI or ?default")
-        iri = request.host_url + "store/" + uuid.uuid4().hex
+        iri = public_url("store/" + uuid.uuid4().hex)
         created_location = iri
     replace = request.method == "PUT"
     created = False
     for i, (data, kind) in enumerate(_payload()):
         new = state().store.write_graph(iri, data, kind, replace=replace and i == 0,
-                                        base_iri=iri or request.base_url)
+                                        base_iri=iri or request_url())
         created = created or new
     if created_location:
         return no_content(201, location=created_location)

@@ -141,8 +141,9 @@ def _store_options(func):
 def _settings(**overrides):
     from .config import from_env
 
-    if overrides.get("data_dir"):
-        overrides["data_dir"] = Path(overrides["data_dir"])
+    for name in ("data_dir", "token_file"):
+        if overrides.get(name):
+            overrides[name] = Path(overrides[name])
     return from_env().with_overrides(**overrides)
 
 
@@ -235,17 +236,30 @@ def load(data_dir, memory, root, files, graph) -> None:
 @click.option("--host", help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default 8000).")
 @click.option("--threads", type=int, help="Python threads that answer requests (default 16).")
-@click.option("--token", help="Bearer token that enables writes (env LLM_ATLAS_TOKEN).")
+@click.option("--token-file", type=click.Path(), help="File holding the bearer token that "
+              "enables writes (env LLM_ATLAS_TOKEN_FILE).")
+@click.option("--token", help="Bearer token that enables writes; discouraged, since every user "
+              "of the machine sees it in `ps`: use --token-file or LLM_ATLAS_TOKEN.")
 @click.option("--timeout", type=float, help="Seconds a query may run (default 30).")
 @click.option("--base-iri", help="Base IRI mapped to this service.")
-def serve(data_dir, memory, root, store_auth, update_url, store_url, host, port, threads, token,
-          timeout, base_iri) -> None:
+@click.option("--public-url", help="The URL clients reach the service at, for the absolute URLs "
+              "it answers (default http://HOST:PORT/; env LLM_ATLAS_PUBLIC_URL).")
+def serve(data_dir, memory, root, store_auth, update_url, store_url, host, port, threads,
+          token_file, token, timeout, base_iri, public_url) -> None:
     """Run the SPARQL service (Granian), building the store on first start."""
+    from .config import resolved
+    from .errors import SettingsError
     from .server import serve as run_server
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, host=host, port=port,
                          threads=threads, token=token, timeout=timeout, base_iri=base_iri,
-                         store=store_url, update_url=update_url, store_auth=store_auth)
+                         store=store_url, update_url=update_url, store_auth=store_auth,
+                         token_file=token_file, public_url=public_url)
+    try:
+        settings = resolved(settings)
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
     sys.exit(run_server(settings))
 
 
@@ -302,13 +316,13 @@ def query(text, file, name, params, endpoint, fmt, data_dir, memory, root) -> No
 def export(data_dir, memory, root, out, site_url, base_iri) -> None:
     """Write a static copy of every page and RDF document, and the w3id redirect rules."""
     from .app import create_app
-    from .errors import StoreError
+    from .errors import SettingsError, StoreError
     from .export import PLACEHOLDER_SITE, export_site
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, base_iri=base_iri)
     try:
         app = create_app(settings)
-    except StoreError as exc:
+    except (StoreError, SettingsError) as exc:  # a token file named in the environment, too
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     try:

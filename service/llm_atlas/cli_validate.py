@@ -63,7 +63,10 @@ def validate_files(paths: list[Path], sources: Sources, rdf_format: str | None =
             entry.error = f"{path}: cannot read: {exc.strerror or exc}"
         else:
             entry.triples = len(graph)
-            entry.report = validate_graph(graph, shapes, ontology)
+            try:
+                entry.report = validate_graph(graph, shapes, ontology)
+            except RDFSyntaxError as exc:  # nested too deeply to validate
+                entry.error = f"{path}: {exc}"
         outcome.files.append(entry)
     return outcome
 

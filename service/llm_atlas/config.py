@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from .errors import SettingsError
 from .namespaces import BASE_IRI
 
 
@@ -26,7 +28,9 @@ class Settings:
     port: int = 8000
     threads: int = 16
     base_iri: str = BASE_IRI
+    public_url: str | None = None  # where clients reach us; default http://{host}:{port}/
     token: str | None = None  # writes are enabled only when a token is set
+    token_file: Path | None = None  # a file holding the token (kept out of `ps` and the shell)
     timeout: float = 30.0  # seconds a query may run
     max_rows: int = 100_000
     max_concurrent_queries: int = 8
@@ -34,6 +38,13 @@ class Settings:
     max_query_bytes: int = 1_000_000
     max_upload_bytes: int = 16_000_000
     max_submission_bytes: int = 1_000_000  # a document sent to /validate or /annotations
+    checkers: int = 2  # checker processes that parse, validate and reason over documents
+    checker_queue: int = 8  # requests that may wait for a checker before 503
+    check_timeout: float = 20.0  # seconds one checking step may take (422 beyond)
+    body_timeout: float = 10.0  # seconds a request body may take, plus its size / body_min_rate
+    body_min_rate: int = 32_768  # bytes per second a body must at least arrive at
+    max_body_reads: int = 8  # bodies read at once (at most threads - 1)
+    max_body_reads_per_client: int = 4  # of which from one client address
     token_holder: str | None = None  # IRI recorded as the writer (default res:agent/token-holder)
     store: str | None = None  # a remote SPARQL query endpoint instead of the embedded store
     update_url: str | None = None  # its update endpoint, when not the same URL
@@ -43,11 +54,25 @@ class Settings:
         """A copy with the given (non-None) values replaced."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
+    def public_root(self) -> str:
+        """The service's absolute URL, ending in `/`: every absolute URL it answers starts so.
 
-_CASTS = {"data_dir": Path, "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
+        It comes from the settings alone, never from a request's Host header, which any client
+        can set (and a cache or a stored graph name would then carry to everyone).
+        """
+        if self.public_url:
+            return self.public_url.rstrip("/") + "/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+
+_CASTS = {"data_dir": Path, "token_file": Path,
+          "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
           "port": int, "threads": int, "timeout": float, "max_rows": int,
           "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
-          "max_upload_bytes": int, "max_submission_bytes": int}
+          "max_upload_bytes": int, "max_submission_bytes": int, "checkers": int,
+          "checker_queue": int, "check_timeout": float, "body_timeout": float,
+          "body_min_rate": int, "max_body_reads": int, "max_body_reads_per_client": int}
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:
@@ -59,3 +84,46 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         if raw is not None and raw != "":
             values[f.name] = _CASTS.get(f.name, str)(raw)
     return Settings().with_overrides(**values)
+
+
+def check_public_url(url: str) -> str:
+    """A public URL as given, or SettingsError saying what is wrong with it."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"the public URL {url!r} must be an absolute http(s) URL, "
+                            "such as https://atlas.example.org/")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise SettingsError(f"the public URL {url!r} must have no user, query or fragment")
+    return url
+
+
+def read_token_file(path: Path) -> str:
+    """The bearer token held in a file (surrounding whitespace dropped), or SettingsError."""
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise SettingsError(f"the token file {path} does not exist") from None
+    except IsADirectoryError:
+        raise SettingsError(f"the token file {path} is a folder, not a file") from None
+    except PermissionError:
+        raise SettingsError(f"the token file {path} cannot be read (permission denied)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"the token file {path} cannot be read: {exc}") from None
+    if not token:
+        raise SettingsError(f"the token file {path} is empty; write the token into it")
+    return token
+
+
+def resolved(settings: Settings) -> Settings:
+    """Settings ready to serve: the token read from its file, the public URL checked.
+
+    Raises SettingsError when a setting cannot be used; the CLI turns that into exit code 2.
+    """
+    if settings.public_url:
+        check_public_url(settings.public_url)
+    if settings.token_file is None:
+        return settings
+    if settings.token:
+        raise SettingsError("a token and a token file are both set (--token / LLM_ATLAS_TOKEN "
+                            "and --token-file / LLM_ATLAS_TOKEN_FILE); give only one")
+    return replace(settings, token=read_token_file(Path(settings.token_file)), token_file=None)

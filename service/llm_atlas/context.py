@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
@@ -62,16 +63,22 @@ class OntologyCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._digest: str | None = None
+        self._body = b""
         self._graph = Graph()
 
     def get(self, store) -> Graph:
+        """The stored ontology, parsed."""
+        return self.current(store)[0]
+
+    def current(self, store) -> tuple[Graph, str, bytes]:
+        """The stored ontology: parsed, its digest, and its N-Triples (for checker processes)."""
         body = store.get_graph(ONTOLOGY_GRAPH, "ntriples") or b""
         digest = hashlib.sha256(body).hexdigest()
         with self._lock:
             if digest != self._digest:
                 self._graph = parse_data(body, "nt", source_name="the stored ontology")
-                self._digest = digest
-            return self._graph
+                self._digest, self._body = digest, body
+            return self._graph, digest, body
 
 
 @dataclass
@@ -83,15 +90,23 @@ class ContextValidation:
     ontology: Graph
 
 
-def validate_in_context(store, data: Graph, shapes: Graph, ontology_cache: OntologyCache,
-                        lock: threading.Lock | None = None) -> ContextValidation:
-    """Validate a document with the stored ontology and neighbourhood; report on its own nodes."""
-    ontology = ontology_cache.get(store)
+def shacl_in_context(data: Graph, context: Graph, shapes: Graph,
+                     ontology: Graph) -> ValidationReport:
+    """Validate a document plus its context; report on the document's own nodes only."""
+    report = validate_graph(data + context, shapes, ontology)
+    return restrict(report, {str(s) for s in subjects(data)})
+
+
+# (document, its stored context, (ontology, digest, N-Triples)) -> the report on the document
+Shacl = Callable[[Graph, Graph, tuple[Graph, str, bytes]], ValidationReport]
+
+
+def validate_in_context(store, data: Graph, ontology_cache: OntologyCache,
+                        shacl: Shacl) -> ContextValidation:
+    """Validate a document with the stored ontology and neighbourhood; report on its own nodes.
+
+    `shacl` runs the shapes: in a sandboxed checker process for clients' documents, or here.
+    """
+    ontology = ontology_cache.current(store)
     context = neighbourhood(store, data)
-    if lock is None:
-        report = validate_graph(data + context, shapes, ontology)
-    else:
-        with lock:  # pyshacl is pure Python: one validation at a time costs no throughput
-            report = validate_graph(data + context, shapes, ontology)
-    own = {str(s) for s in subjects(data)}
-    return ContextValidation(restrict(report, own), context, ontology)
+    return ContextValidation(shacl(data, context, ontology), context, ontology[0])

@@ -16,7 +16,7 @@ from .linked_data import Document, Facts
 from .namespaces import ATLAS, DCTERMS, PREFIXES
 from .provenance import claims_from_rows, is_web_link
 
-Link = Callable[[str], str]
+Link = Callable[[str], str | None]  # None: not linkable, show text
 
 # (type, index group, one of them) in the order an index lists them; individuals of our own
 # classes follow, grouped by their class
@@ -201,7 +201,8 @@ def index(contents: dict[str, set[str]], render: Renderer, namespace: str | None
         if namespace is None or iri.startswith(namespace):
             groups[kind_of(types, render.labels)].append(render.cell(URIRef(iri)))
     order = {group: i for i, (_, group, _) in enumerate(KINDS)}
-    return [{"kind": kind, "items": sorted(items, key=lambda c: (c["text"].lower(), c["href"]))}
+    return [{"kind": kind, "items": sorted(items, key=lambda c: (c["text"].lower(),
+                                                                 c["href"] or ""))}
             for kind, items in sorted(groups.items(), key=lambda g: (order.get(g[0], 99), g[0]))]
 
 

@@ -9,6 +9,10 @@ class AtlasError(Exception):
     """Base of every error the project raises on purpose."""
 
 
+class SettingsError(AtlasError):
+    """A setting cannot be used (a token file that cannot be read, a bad public URL)."""
+
+
 class SourcesNotFound(AtlasError):
     """The shipped ontology, shapes or annotations could not be located."""
 
@@ -23,6 +27,18 @@ class UnsupportedFormat(AtlasError):
 
 class ReasonerUnavailable(AtlasError):
     """HermiT could not be run (no Java, or the reasoner crashed)."""
+
+
+class CheckTimeout(AtlasError):
+    """Checking a client's document passed its deadline; the checker was stopped (HTTP 422)."""
+
+
+class CheckerBusy(AtlasError):
+    """Every checker place is taken; try again shortly (HTTP 503)."""
+
+
+class CheckerFault(AtlasError):
+    """A checker process failed while doing valid work (a server fault)."""
 
 
 class StoreError(AtlasError):

@@ -146,9 +146,10 @@ def _graph_clause(toks: list[Token], i: int, prefixes: dict[str, str], analysis:
                 j += named
             iri = _resolve(toks[j], prefixes) if j < len(toks) else None
             if iri is None:
+                named_by = toks[j].text[:200] if j < len(toks) else "nothing"
                 raise QueryRefused(
-                    f"{keyword.upper()} must name a graph by an absolute IRI or a declared "
-                    "prefixed name")
+                    f"{keyword.upper()}: {named_by} is not a valid IRI; name a graph by an "
+                    "absolute IRI or a declared prefixed name")
         elif ":" in glued:
             iri = _resolve(Token("word", glued, 0, 0), prefixes)
             if iri is None:

@@ -6,7 +6,7 @@ import html
 import json
 import logging
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from . import errors
@@ -66,11 +66,17 @@ STATUS_OF: dict[type, int] = {
     errors.StoreUnavailable: 503,
     errors.StoreFull: 507,
     errors.StoreFault: 500,
+    # retrying cannot make a document cheaper, and a 503 would invite automatic retries that
+    # each hold a checker for the whole deadline
+    errors.CheckTimeout: 422,
+    errors.CheckerBusy: 503,
+    errors.CheckerFault: 500,
 }
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-          405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone",
-          413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
-          500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+          405: "Method Not Allowed", 406: "Not Acceptable", 408: "Request Timeout",
+          409: "Conflict", 410: "Gone", 413: "Payload Too Large", 415: "Unsupported Media Type",
+          422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
+          502: "Bad Gateway", 503: "Service Unavailable",
           507: "Insufficient Storage"}
 
 
@@ -99,44 +105,17 @@ def status_for(exc: Exception) -> int:
     return 500
 
 
-def drain_unread_body(response: Response) -> Response:
-    """Read what is left of a refused request's body, so the client gets to read our answer.
-
-    An error can be decided before the body is read (413 from Content-Length, 401, 415); if
-    the server then closes while the client is still sending, most clients see a broken pipe
-    instead of the status. Bodies up to the size limit (plus a margin) are read and dropped;
-    past that the connection is simply closed.
-    """
-    if response.status_code < 400 or request.method in ("GET", "HEAD", "OPTIONS"):
-        return response
-    stream = request.environ.get("wsgi.input")
-    budget = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) + (1 << 20)
-    if stream is None or (request.content_length or 0) > budget:
-        return response
-    try:
-        while budget > 0:
-            chunk = stream.read(min(1 << 16, budget))
-            if not chunk:
-                break
-            budget -= len(chunk)
-    except (OSError, ValueError):  # the client went away: nothing left to protect
-        pass
-    return response
-
-
 def init_app(app: Flask) -> None:
     """Register the handlers that turn every exception into the one error shape."""
-
-    app.after_request(drain_unread_body)
 
     @app.errorhandler(errors.AtlasError)
     @app.errorhandler(NotAcceptable)
     def handle_atlas_error(exc: Exception) -> Response:
         status = status_for(exc)
-        headers = {}
+        headers = dict(getattr(exc, "headers", {}))  # a ClientError may name its own
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="llm-atlas"'
-        if isinstance(exc, (errors.StoreBusy, errors.QueryTimeout)):
+        if isinstance(exc, (errors.StoreBusy, errors.QueryTimeout, errors.CheckerBusy)):
             headers["Retry-After"] = "1"
         if status >= 500:
             log.error("%s %s failed: %s", request.method, request.path, exc)

@@ -6,6 +6,13 @@ import re
 
 import pyoxigraph as ox
 
+# The only absolute links a page may carry: http(s) IRIs, written exactly so (no leading space,
+# no control character a browser would drop to reveal another scheme). Any other scheme
+# (javascript:, data:, vbscript:, file:...) in the data is shown as text, never linked.
+_WEB_IRI = re.compile(r"https?://[^\x00-\x20\x7f]*", re.IGNORECASE)
+# A path of ours: "//host" or "/\\host" would be read by browsers as another origin.
+_OWN_PATH = re.compile(r"/(?![/\\])[^\x00-\x20\x7f]*")
+
 
 def local_path(iri: str, base_iri: str) -> str | None:
     """The service path for an IRI under the base IRI (`/ontology/MoralHazard`), else None."""
@@ -14,9 +21,21 @@ def local_path(iri: str, base_iri: str) -> str | None:
     return "/" + iri[len(base_iri):]
 
 
-def href(iri: str, base_iri: str) -> str:
-    """Where a page should link for an IRI: our own URL when we serve it, the IRI otherwise."""
-    return local_path(iri, base_iri) or iri
+def is_web_iri(iri: str) -> bool:
+    """True for an `http:` or `https:` IRI, the only absolute IRIs a page links to."""
+    return _WEB_IRI.fullmatch(iri) is not None
+
+
+def href(iri: str, base_iri: str) -> str | None:
+    """Where a page should link for an IRI: our own URL when we serve it, the IRI itself when
+    it is http(s), else None (the page shows the IRI as text).
+
+    This is the one decision every page makes before it writes an `href` from data.
+    """
+    path = local_path(iri, base_iri)
+    if path is not None and _OWN_PATH.fullmatch(path):
+        return path
+    return iri if is_web_iri(iri) else None
 
 
 def iri_for_path(path: str, base_iri: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from .iris import is_web_iri
 from .namespaces import ATLAS
 
 # the `status=` filter names of /matrix, one per status a statement can have
@@ -47,8 +48,8 @@ def status_filter(name: str | None) -> URIRef | None:
 
 
 def is_web_link(iri: str | None) -> bool:
-    """Whether an IRI may become a link on a page (http or https only)."""
-    return iri is not None and iri.lower().startswith(("http://", "https://"))
+    """Whether an IRI may become a link on a page (http or https only, iris' one policy)."""
+    return iri is not None and is_web_iri(iri)
 
 
 def _text(node: Node | None) -> str | None:

@@ -15,6 +15,7 @@ from xml.parsers import expat
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from .errors import RDFSyntaxError
 from .namespaces import BASE_IRI
@@ -163,3 +164,50 @@ def check_limits(graph: Graph, limits: Limits, source_name: str) -> None:
                 _check_literal(term, limits, source_name)
             elif not isinstance(term, BNode):
                 raise RDFSyntaxError(f"{source_name}: unexpected term {term!r}")
+
+
+class SchemaTriple(UnsafeInput):
+    """A document from a client states a schema triple (a class or property axiom, a shape)."""
+
+
+_SCHEMA_PREDICATES = {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range}
+_SCHEMA_TYPES = {RDFS.Class, RDFS.Datatype, RDF.Property}
+_SCHEMA_NAMESPACES = (str(OWL), str(SH))
+# Statement provenance (docs/data-model.md) annotates a data triple through an owl:Axiom blank
+# node; these say which triple it is about and carry no semantics for SHACL or a reasoner.
+_PROVENANCE_PREDICATES = {OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget}
+
+
+def schema_triple(triple: tuple) -> str | None:
+    """Why a triple is schema rather than data, or None for a data triple.
+
+    Schema is the ontology's and the shapes' business: a client's class or property axioms
+    would change how its own document is judged, and a chain of them costs SHACL minutes.
+    Every owl: and sh: predicate counts (owl:sameAs and owl:imports too: the first merges
+    nodes with terms, the second asks a reasoner to fetch), as does typing a node with an
+    owl: or sh: class, rdfs:Class, rdfs:Datatype or rdf:Property. The one owl: form allowed
+    is a statement's provenance: a blank `owl:Axiom` naming its source, property and target.
+    """
+    s, p, o = triple
+    if isinstance(s, BNode) and (p in _PROVENANCE_PREDICATES
+                                 or (p == RDF.type and o == OWL.Axiom)):
+        return None
+    if p in _SCHEMA_PREDICATES or str(p).startswith(_SCHEMA_NAMESPACES):
+        return f"the predicate {p.n3()} states schema"
+    if p == RDF.type and isinstance(o, URIRef) and (
+            o in _SCHEMA_TYPES or str(o).startswith(_SCHEMA_NAMESPACES)):
+        return f"the type {o.n3()} declares schema"
+    return None
+
+
+def refuse_schema_triples(graph: Graph, source_name: str) -> None:
+    """Raise SchemaTriple naming the first schema triple of a client's document (in order)."""
+    for triple in sorted(graph):
+        reason = schema_triple(triple)
+        if reason is not None:
+            shown = " ".join(term.n3()[:200] for term in triple)
+            raise SchemaTriple(
+                f"{source_name}: refused the triple {shown} ({reason}); documents sent to "
+                "this service hold data only (annotations, papers, people), described with the "
+                "ontology's terms; they may not add classes, properties, axioms, shapes or "
+                "owl: statements (owl:sameAs and owl:imports included): remove it")

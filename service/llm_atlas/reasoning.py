@@ -29,13 +29,28 @@ class ReasoningResult:
         return self.consistent and not self.unsatisfiable
 
 
+def reasoner_input(graph: Graph) -> Graph:
+    """The graph without owl:imports and ontology headers: what owlready2 may safely load.
+
+    owlready2 downloads every owl:imports target it reads, and a document's own owl:Ontology
+    header would be taken for the ontology being loaded. Headers carry no axioms, so HermiT
+    concludes the same without them; the imports it needs are already in the graph.
+    """
+    headers = set(graph.subjects(RDF.type, OWL.Ontology))
+    kept = Graph()
+    for triple in graph:
+        if triple[1] != OWL.imports and triple[0] not in headers:
+            kept.add(triple)
+    return kept
+
+
 def _hermit_facts(graph: Graph) -> tuple[bool, list[str], Graph]:
     """Run HermiT on a graph; return (consistent, unsatisfiable class IRIs, new facts)."""
     import owlready2  # imported here: it starts no JVM, but its import is slow
 
     with tempfile.TemporaryDirectory(prefix="llm-atlas-reason-") as tmp:
         path = Path(tmp) / "input.nt"
-        graph.serialize(destination=str(path), format="nt", encoding="utf-8")
+        reasoner_input(graph).serialize(destination=str(path), format="nt", encoding="utf-8")
         world = owlready2.World()
         world.get_ontology(path.as_uri()).load()
         try:

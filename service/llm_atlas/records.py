@@ -6,13 +6,16 @@ address is personal data: it goes to the server log with the request id, never i
 public graph.
 A retraction drops that graph and writes a record of its own, in
 `{base}resource/retraction/{slug}`: the annotation's `prov:invalidatedAtTime` and the activity
-that invalidated it. An annotation IRI is never reused: a retracted one cannot be submitted
-again.
+that invalidated it. When no other annotation targets the annotation's paper and the paper was
+submitted (not shipped), the paper's graph goes in the same transaction: nothing a submission
+wrote outlives it, except a creator's description that another paper still relies on, which is
+copied into that paper's graph first. An annotation IRI is never reused: a retracted one cannot
+be submitted again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
@@ -119,15 +122,32 @@ def retraction_triples(annotation: str, req: Request, ended: datetime) -> Graph:
     return graph
 
 
-def retract(store, annotation: str, slug: str, *, req: Request, base_iri: str) -> str:
-    """Drop an annotation's graph and record the retraction, in one transaction.
+@dataclass
+class Retraction:
+    """What a retraction drops besides the annotation, and what it copies before that."""
 
-    Raises GraphMissing when the annotation is not there, GraphExists when it was retracted.
+    paper: str | None = None  # the paper's graph, when it goes too
+    copies: dict[str, Graph] = field(default_factory=dict)  # graph -> creators it relies on
+
+    def dropped(self, annotation: str) -> list[str]:
+        """The graphs the retraction drops."""
+        return [annotation] + ([self.paper] if self.paper else [])
+
+
+def retract(store, annotation: str, slug: str, *, req: Request, base_iri: str,
+            plan: Retraction | None = None) -> str:
+    """Drop an annotation's graph (and its paper's, by the plan) and record it, in one transaction.
+
+    Raises GraphMissing when the annotation (or a graph the plan names) is not there,
+    GraphExists when it was retracted.
     """
+    plan = plan or Retraction()
     record = retraction_graph(base_iri, slug)
     ended = now()
-    store.commit(nquads({record: retraction_triples(annotation, req, ended)}),
-                 must_be_new=[record], must_exist=[annotation], drop=[annotation])
+    dropped = plan.dropped(annotation)
+    graphs = {record: retraction_triples(annotation, req, ended), **plan.copies}
+    store.commit(nquads(graphs), must_be_new=[record],
+                 must_exist=dropped + sorted(plan.copies), drop=dropped)
     return record
 
 

@@ -122,7 +122,7 @@ class Lexer:
         if not local:
             return False
         base = self.prefixes.get(prefix)
-        return base is None or not surely_valid_iri(base + local.replace("\\", ""))
+        return base is None or not surely_valid_iri(base + local.replace("\\", ""), self.has_base)
 
     def __iter__(self) -> Iterator[Token]:
         text, match, overlap = self.text, _TOKEN.match, self.overlap

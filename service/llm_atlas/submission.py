@@ -9,6 +9,13 @@ A submission is one RDF document holding:
   hold that paper yet (an existing paper may be described again only with triples the store
   already has, and then nothing is written for it).
 
+A creator is a person or an organization: `{base}resource/person/SLUG`,
+`{base}resource/organization/SLUG`, or an IRI outside the base (an ORCID, say). One the store
+already holds must be held as a creator, in papers' graphs only: never a term, the ontology, a
+shape or an annotation. Whatever the submission describes that the store already describes, in
+any graph (the ontology, its alignments and inferences and the shapes included), it may only
+repeat: one new triple about a stored node is a conflict.
+
 Nothing else: no triple about a term of the ontology, another annotation, another paper or
 anything else. The service writes the annotation's `prov:wasGeneratedBy` itself, so a
 submission may not.
@@ -47,6 +54,16 @@ def paper_prefix(base_iri: str) -> str:
     return base_iri + "resource/paper/"
 
 
+def creator_prefixes(base_iri: str) -> tuple[str, str]:
+    """Where our own creators live: people and organizations."""
+    return base_iri + "resource/person/", base_iri + "resource/organization/"
+
+
+def paper_graph_prefixes(base_iri: str) -> tuple[str, str]:
+    """The graphs that describe papers and their creators: submitted papers, shipped files."""
+    return paper_prefix(base_iri), base_iri + "resource/source/"
+
+
 def retraction_graph(base_iri: str, slug: str) -> str:
     """The graph that records the retraction of the annotation with this slug."""
     return base_iri + "resource/retraction/" + slug
@@ -70,14 +87,17 @@ class Submission:
     annotation_triples: Graph
     paper: URIRef | None = None
     paper_triples: Graph = field(default_factory=Graph)
+    creators: frozenset[URIRef] = frozenset()
+    target: URIRef | None = None  # what the annotation targets, described here or not
 
     def described_iris(self) -> set[str]:
-        """IRIs besides the annotation that the submission describes (the paper, creators)."""
-        return {str(s) for s in self.paper_triples.subjects() if isinstance(s, URIRef)}
+        """Every IRI the submission describes: the annotation, its paper and the creators."""
+        return {str(self.annotation)} | {
+            str(s) for s in self.paper_triples.subjects() if isinstance(s, URIRef)}
 
 
-def _closure(graph: Graph, start: set) -> set:
-    """The start nodes and every blank node reachable from them."""
+def closure(graph: Graph, start: set) -> set:
+    """The start nodes and every blank node reachable from them (their bounded description)."""
     seen, todo = set(start), list(start)
     while todo:
         for obj in graph.objects(todo.pop(), None):
@@ -133,18 +153,34 @@ def _described_paper(graph: Graph, annotation: URIRef, base_iri: str) -> URIRef 
     return paper
 
 
+def _check_creator_names(creators: set[URIRef], paper: URIRef, base_iri: str) -> None:
+    """Refuse a creator named in our space but not as a person or an organization."""
+    people, organizations = creator_prefixes(base_iri)
+    for creator in sorted(creators, key=str):
+        name = str(creator)
+        if name.startswith(base_iri) and slug_of(name, people) is None \
+                and slug_of(name, organizations) is None:
+            raise SubmissionRejected(
+                f"the creator {short(name)} of the paper {short(str(paper))} is not a person or "
+                f"an organization: name a creator {people}SLUG, {organizations}SLUG, or by an "
+                f"IRI outside {base_iri} (an ORCID, say) that the store does not describe as "
+                "something else")
+
+
 def plan_submission(graph: Graph, base_iri: str) -> Submission:
     """Check what a submission describes and split it into the annotation's and the paper's part.
 
     Raises SubmissionRejected when the document is not one annotation (and its paper).
     """
     annotation, slug = _the_annotation(graph, base_iri)
-    annotation_nodes = _closure(graph, {annotation})
+    annotation_nodes = closure(graph, {annotation})
     paper = _described_paper(graph, annotation, base_iri)
     paper_nodes: set = set()
+    creators: set[URIRef] = set()
     if paper is not None:
         creators = {c for c in graph.objects(paper, DCTERMS.creator) if isinstance(c, URIRef)}
-        paper_nodes = _closure(graph, {paper} | creators) - annotation_nodes
+        _check_creator_names(creators, paper, base_iri)
+        paper_nodes = closure(graph, {paper} | creators) - annotation_nodes
     outside = set(graph.subjects()) - annotation_nodes - paper_nodes
     if outside:
         named = sorted(short(str(n)) if isinstance(n, URIRef) else f"_:{n}" for n in outside)
@@ -152,8 +188,10 @@ def plan_submission(graph: Graph, base_iri: str) -> Submission:
             "a submission may describe only its annotation, the paper it targets and that "
             f"paper's creators; it also describes {', '.join(named[:5])}"
             + (f" and {len(named) - 5} more" if len(named) > 5 else ""))
+    targets = [t for t in graph.objects(annotation, OA.hasTarget) if isinstance(t, URIRef)]
     return Submission(graph, annotation, slug, _only(graph, annotation_nodes), paper,
-                      _only(graph, paper_nodes))
+                      _only(graph, paper_nodes), frozenset(creators),
+                      targets[0] if len(targets) == 1 else None)
 
 
 def _plain(triple: tuple) -> tuple:
@@ -164,15 +202,55 @@ def _plain(triple: tuple) -> tuple:
     return s, p, o
 
 
-def stored_conflicts(submission: Submission, stored: Graph) -> list[str]:
-    """Messages for each described node the store holds with a different description."""
+@dataclass
+class StoredDescriptions:
+    """What the store holds about some nodes, from every named graph, and which graphs say it."""
+
+    triples: Graph = field(default_factory=Graph)
+    graphs: dict[URIRef, set[str]] = field(default_factory=dict)  # node -> graphs describing it
+
+    def add(self, node: URIRef, predicate, obj, graph: str) -> None:
+        """Record one stored triple about a node and the graph that holds it."""
+        self.triples.add((node, predicate, obj))
+        self.graphs.setdefault(node, set()).add(graph)
+
+
+def creator_refusals(submission: Submission, stored: StoredDescriptions,
+                     base_iri: str) -> list[str]:
+    """Messages for each creator the store describes as something other than a creator.
+
+    A person or organization the store holds is described in papers' graphs only; a term of
+    the ontology, the ontology, a shape or an annotation is described elsewhere.
+    """
+    allowed = paper_graph_prefixes(base_iri)
+    people, organizations = creator_prefixes(base_iri)
     problems = []
-    paper_stored = submission.paper is not None and (submission.paper, None, None) in stored
-    described = {t[0] for t in stored}
-    held = {_plain(t) for t in stored}
+    for creator in sorted(submission.creators, key=str):
+        elsewhere = sorted(g for g in stored.graphs.get(creator, ()) if not g.startswith(allowed))
+        if elsewhere:
+            problems.append(
+                f"the creator {short(str(creator))} is already described by the store as "
+                f"something other than a paper's creator (in the graph {short(elsewhere[0])}): "
+                f"a creator is a person or an organization, named {people}SLUG, "
+                f"{organizations}SLUG, or by an IRI outside {base_iri} that the store does not "
+                "describe as something else")
+    return problems
+
+
+def stored_conflicts(submission: Submission, stored: StoredDescriptions) -> list[str]:
+    """Messages for each described node the store holds, in any graph, described otherwise."""
+    problems = []
+    paper_stored = submission.paper is not None and submission.paper in stored.graphs
+    held = {_plain(t) for t in stored.triples}
+    annotation_graphs = sorted(stored.graphs.get(submission.annotation, ()))
+    if annotation_graphs:
+        problems.append(
+            f"the annotation {short(str(submission.annotation))} is already in the store (in "
+            f"the graph {short(annotation_graphs[0])}); annotation IRIs are permanent: give a "
+            "new one a new slug")
     for node in sorted({s for s in submission.paper_triples.subjects()
                         if isinstance(s, URIRef)}, key=str):
-        if node not in described:
+        if node not in stored.graphs:
             if paper_stored:
                 problems.append(
                     f"{short(str(node))} is new, but the paper {short(str(submission.paper))} "
@@ -182,8 +260,10 @@ def stored_conflicts(submission: Submission, stored: Graph) -> list[str]:
         extra = [t for t in submission.paper_triples.triples((node, None, None))
                  if _plain(t) not in held]
         if extra:
+            where = short(sorted(stored.graphs[node])[0])
             problems.append(
-                f"{short(str(node))} is already in the store and the submission says more or "
-                f"otherwise about it ({len(extra)} triples the store does not hold, e.g. "
-                f"{short(str(extra[0][1]))}); leave its description out, or send it unchanged")
+                f"{short(str(node))} is already in the store (in the graph {where}) and the "
+                f"submission says more or otherwise about it ({len(extra)} triples the store "
+                f"does not hold, e.g. {short(str(extra[0][1]))}); leave its description out, "
+                "or send it unchanged")
     return problems

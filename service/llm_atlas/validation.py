@@ -8,6 +8,8 @@ import pyshacl
 from rdflib import Graph, Literal, Node
 from rdflib.namespace import SH
 
+from .rdfsafety import InputTooLarge
+
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
 
@@ -88,12 +90,17 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
     without end on the ontology's nested class expressions.
     """
     combined = data if ontology is None else data + ontology
-    _conforms, report_graph, _text_report = pyshacl.validate(
-        combined,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        meta_shacl=False,
-        allow_warnings=True,
-    )
+    try:
+        _conforms, report_graph, _text_report = pyshacl.validate(
+            combined,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            meta_shacl=False,
+            allow_warnings=True,
+        )
+    except RecursionError:  # pyshacl follows rdfs:subClassOf chains by recursion
+        raise InputTooLarge("the data nests too deeply to be validated (a chain of "
+                            "rdfs:subClassOf or of nodes about a thousand long); "
+                            "flatten it") from None
     return ValidationReport(results=_results_from_graph(report_graph), graph=report_graph)

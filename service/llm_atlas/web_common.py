@@ -31,6 +31,18 @@ def state() -> AtlasState:
     return current_app.extensions["llm_atlas"]
 
 
+def public_url(path: str = "") -> str:
+    """An absolute URL of this service, from the configured public URL (never the Host header,
+    which the client chooses)."""
+    return state().settings.public_root() + path.lstrip("/")
+
+
+def request_url() -> str:
+    """This request's URL without its query string, under the public URL (`request.base_url`
+    built from the settings): the base IRI of a query, a directly identified graph."""
+    return public_url(request.path)
+
+
 @contextmanager
 def query_slot():
     """Hold one of the limited query slots, or answer 503 after waiting queue_wait seconds."""
@@ -50,7 +62,7 @@ def require_token() -> None:
     token = state().settings.token
     if not token:
         raise Forbidden("this server is read-only: writes are enabled only when it is started "
-                        "with a token (--token or LLM_ATLAS_TOKEN)")
+                        "with a token (--token-file, LLM_ATLAS_TOKEN_FILE or LLM_ATLAS_TOKEN)")
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not given:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import uuid
 
@@ -11,10 +12,11 @@ from rdflib.namespace import RDF
 
 from . import negotiation as neg
 from .annotation_service import AnnotationService
+from .checker import CheckerPool
 from .http_errors import TITLES, UnsupportedMediaType
 from .iris import href
 from .namespaces import ATLAS
-from .rdfio import MEDIA_TYPE_FORMATS, parse_data
+from .rdfio import MEDIA_TYPE_FORMATS
 from .rdfsafety import Limits
 from .reports import as_dict, report_turtle, short, summary
 from .sources import find_sources
@@ -34,10 +36,19 @@ def init_app(app: Flask) -> None:
     """Build the annotation service of an app (shapes parsed once) and tag every response."""
     settings = app.extensions["llm_atlas"].settings
     sources = find_sources(settings.sources)
+    checker = CheckerPool(settings.sources, workers=settings.checkers,
+                          queue_size=settings.checker_queue, timeout=settings.check_timeout)
+    atexit.register(checker.close)
     app.extensions[EXTENSION] = AnnotationService(
         app.extensions["llm_atlas"].store, sources.annotation_shapes(), settings.base_iri,
         shipped=lambda: {str(a) for a in sources.annotations_graph().subjects(
-            RDF.type, ATLAS.Annotation)})
+            RDF.type, ATLAS.Annotation)}, checker=checker)
+
+    @app.teardown_request
+    def give_back_checker_place(_exc: BaseException | None) -> None:
+        release = g.pop("checker_place", None)
+        if release is not None:
+            release()
 
     @app.after_request
     def request_id_header(response: Response) -> Response:
@@ -57,10 +68,19 @@ def request_id() -> str:
     return g.request_id
 
 
+def admit() -> None:
+    """Hold one of the checkers' places for the rest of this request (503 when none is free).
+
+    Checking never takes a query slot: a costly document must not turn /sparql away.
+    """
+    if "checker_place" not in g:
+        g.checker_place = service().checker.admit()
+
+
 def parse_document(data: bytes, syntax: str, name: str = "the request body") -> Graph:
-    """Parse untrusted RDF: nothing fetched, terms and size bounded (400 otherwise)."""
-    return parse_data(data, syntax, source_name=name, limits=LIMITS,
-                      base_iri=state().settings.base_iri)
+    """Parse untrusted RDF in a checker: nothing fetched, bounded, no schema (400 otherwise)."""
+    admit()
+    return service().checker.parse(data, syntax, name, state().settings.base_iri, LIMITS)
 
 
 def read_rdf_body() -> Graph:
