@@ -14,6 +14,7 @@ from rdflib.term import Node
 
 from .linked_data import Document, Facts
 from .namespaces import ATLAS, DCTERMS, PREFIXES
+from .provenance import claims_from_rows, is_web_link
 
 Link = Callable[[str], str | None]  # None: not linkable, show text
 
@@ -139,8 +140,13 @@ class Renderer:
         return (1 if isinstance(node, Literal) else 2, self.text(node).lower(), "")
 
 
-def _grouped(rows: list[tuple[Node, Node, bool]], render: Renderer) -> list[dict]:
-    """(property, value, inferred) rows as one entry per property, values sorted."""
+Provenance = Callable[[Node, Node], dict | None]  # (property, value) -> its claim view
+
+
+def _grouped(rows: list[tuple[Node, Node, bool]], render: Renderer,
+             provenance: Provenance = lambda p, v: None) -> list[dict]:
+    """(property, value, inferred) rows as one entry per property, values sorted, each value
+    with the provenance of its statement when it has one."""
     by_property: dict[Node, list[tuple[Node, bool]]] = defaultdict(list)
     for prop, value, inferred in rows:
         by_property[prop].append((value, inferred))
@@ -148,9 +154,44 @@ def _grouped(rows: list[tuple[Node, Node, bool]], render: Renderer) -> list[dict
     for prop in sorted(by_property, key=render.sort_key):
         values = sorted(set(by_property[prop]), key=lambda v: (v[1], render.sort_key(v[0])))
         out.append({"property": render.cell(prop),
-                    "values": [{"segments": render.segments(v), "inferred": inf}
-                               for v, inf in values]})
+                    "values": [{"segments": render.segments(v), "inferred": inf,
+                                "provenance": provenance(prop, v)} for v, inf in values]})
     return out
+
+
+def claim_view(claim: dict, render: Renderer) -> dict:
+    """What a page shows of a statement's provenance: its status, and its source as a link
+    (http(s) only; any other IRI is text), citation, rationale or rule."""
+    source = claim["source"]
+    source_cell = None
+    if source is not None:
+        source_cell = (render.cell(URIRef(source)) if is_web_link(source)
+                       else {"text": source})
+    return {"status": render.cell(URIRef(claim["status"])), "marker": claim["marker"],
+            "source": source_cell, "citation": claim["citation"],
+            "rationale": claim["rationale"],
+            "rule": render.cell(URIRef(claim["rule"])) if claim["rule"] else None}
+
+
+def _statement_provenance(iri: URIRef, found: Facts, render: Renderer) -> tuple:
+    """Lookups of the provenance of statements out of and into the IRI, and the statements
+    about other things that name the IRI as their source (a paper's page lists them)."""
+    claims = claims_from_rows(found.provenance, found.labels)
+    me = str(iri)
+
+    def out(prop: Node, value: Node) -> dict | None:
+        claim = claims.get((me, str(prop), str(value)))
+        return claim_view(claim, render) if claim else None
+
+    def into(prop: Node, subject: Node) -> dict | None:
+        claim = claims.get((str(subject), str(prop), me))
+        return claim_view(claim, render) if claim else None
+
+    sourced = [{"subject": render.cell(URIRef(c["subject"])),
+                "predicate": render.cell(URIRef(c["predicate"])),
+                "object": render.cell(URIRef(c["object"])), "provenance": claim_view(c, render)}
+               for (s, _, o), c in sorted(claims.items()) if me not in (s, o)]
+    return out, into, sourced
 
 
 def index(contents: dict[str, set[str]], render: Renderer, namespace: str | None = None) -> list:
@@ -170,6 +211,7 @@ def document_context(document: Document, found: Facts, link: Link) -> dict:
     iri = URIRef(document.iri)
     graph = found.description
     render = Renderer(found.labels, link, graph)
+    out_provenance, in_provenance, sourced = _statement_provenance(iri, found, render)
     types = {str(t) for t in graph.objects(iri, RDF.type)}
     definition = next((str(v) for p in DEFINITIONS for v in sorted(graph.objects(iri, p))), None)
     out_rows = [(p, o, False) for p, o in graph.predicate_objects(iri)]
@@ -188,15 +230,17 @@ def document_context(document: Document, found: Facts, link: Link) -> dict:
                     for n, inf in sorted(set(broader), key=lambda x: render.sort_key(x[0]))],
         "narrower": [{"cell": render.cell(n), "inferred": inf}
                      for n, inf in sorted(set(narrower), key=lambda x: render.sort_key(x[0]))],
-        "statements": _grouped(out_rows, render),
-        "incoming": _grouped(in_rows, render),
-        "mentions": _mentions(found.mentions, render),
+        "statements": _grouped(out_rows, render, out_provenance),
+        "incoming": _grouped(in_rows, render, in_provenance),
+        "sourced": sourced,
+        "mentions": _mentions(found.mentions, render, in_provenance),
         "contents": index(found.contents, render) if document.graph else None,
         "graph": document.graph,
     }
 
 
-def _mentions(rows: list[dict[str, Node]], render: Renderer) -> list[dict]:
+def _mentions(rows: list[dict[str, Node]], render: Renderer,
+              provenance: Provenance) -> list[dict]:
     out = []
     for row in rows:
         paper = row.get("paper")
@@ -207,6 +251,7 @@ def _mentions(rows: list[dict[str, Node]], render: Renderer) -> list[dict]:
             "annotation": {"text": local_name(str(row["annotation"])),
                            "href": render.link(str(row["annotation"]))},
             "as": render.cell(row["property"]),
+            "provenance": provenance(row["property"], row["annotation"]),
         })
     return sorted(out, key=lambda m: (m["year"], m["title"].lower(), m["annotation"]["text"],
                                       m["as"]["text"]))
