@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pyoxigraph as ox
 import pytest
 
 from llm_atlas.embedded import EmbeddedStore
@@ -29,8 +30,16 @@ def count(store: EmbeddedStore, query: str) -> int:
 
 def test_each_annotation_is_its_own_graph_with_its_provenance(sources):
     parts = {p.iri: p for p in shipped_graphs(sources)}
-    annotation = {(t.subject.value, t.predicate.value) for t in parts[ANNOTATION].triples}
+    triples = parts[ANNOTATION].triples
+    annotation = {(t.subject.value, t.predicate.value) for t in triples
+                  if not isinstance(t.subject, ox.BlankNode)}
     assert {s for s, _ in annotation} == {ANNOTATION}
+    # the blank subjects are the provenance of the annotation's own statements, and only that
+    axioms = {t.subject for t in triples if isinstance(t.subject, ox.BlankNode)}
+    assert axioms
+    sources_of = {t.object.value for t in triples if t.subject in axioms
+                  and t.predicate.value == "http://www.w3.org/2002/07/owl#annotatedSource"}
+    assert sources_of == {ANNOTATION}
     predicates = {p for _, p in annotation}
     assert "http://www.w3.org/ns/prov#wasAttributedTo" in predicates
     assert "http://purl.org/dc/terms/created" in predicates
