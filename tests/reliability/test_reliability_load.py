@@ -58,6 +58,7 @@ class Tally:
     submit_seconds: list[float] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)
     attempted: list[str] = field(default_factory=list)
+    shed: list[str] = field(default_factory=list)  # 503 with Retry-After: checkers all busy
 
 
 def rows_of(body: bytes) -> list[dict]:
@@ -155,6 +156,8 @@ def submit(server, slug: str) -> int:
                     {**TURTLE, **server.auth}, timeout=300)
     if reply.status == 201:
         assert reply.headers["location"].endswith(f"/resource/annotation/{slug}")
+    if reply.status == 503 and "retry-after" not in {k.lower() for k in reply.headers}:
+        return 0  # a 503 that does not say when to come back is a fault, not shedding
     return reply.status
 
 
@@ -175,6 +178,8 @@ def client(server, index: int, work: list, submitted: set[str], lock) -> Tally:
             tally.submit_seconds.append(time.monotonic() - started)
             if status == 201:
                 tally.acknowledged.append(slug)
+            elif status == 503:
+                tally.shed.append(slug)
             else:
                 tally.wrong.append(f"submission {slug}: {status}")
             next_submission = time.monotonic() + SUBMIT_EVERY
@@ -197,7 +202,10 @@ def client(server, index: int, work: list, submitted: set[str], lock) -> Tally:
 
 def test_32_clients_for_60_seconds_of_reads_and_submissions(tmp_path, knowledge, ontology,
                                                            figures):
-    server = Server(tmp_path, "--memory")
+    # Every client is on 127.0.0.1, as behind a proxy: one address may read as many bodies at
+    # once as the server allows (README). Submissions past the checkers' places are shed with
+    # 503 and Retry-After, as they are meant to be; a shed one must have left nothing behind.
+    server = Server(tmp_path, "--memory", env={"LLM_ATLAS_MAX_BODY_READS_PER_CLIENT": "8"})
     try:
         # one submission first, so the matrix's shape already holds what later ones add
         assert submit(server, "rel-load-warmup") == 201
@@ -225,10 +233,16 @@ def test_32_clients_for_60_seconds_of_reads_and_submissions(tmp_path, knowledge,
         figures.note(f"load: {sum(statuses.values())} requests from {CLIENTS} clients in "
                      f"{SECONDS} s ({len(reads_s)} reads, {len(submits_s)} submissions), "
                      f"statuses {dict(sorted(statuses.items()))}, {len(wrong)} wrong")
+        shed = [slug for t in tallies for slug in t.shed]
+        figures.note(f"load: {len(acknowledged)} submissions stored, {len(shed)} shed with 503")
         assert not wrong, wrong[:20]
-        assert set(statuses) == {200, 201}, statuses
-        assert len(reads_s) > CLIENTS * 20 and len(acknowledged) >= CLIENTS * 2
+        assert {200, 201} <= set(statuses) <= {200, 201, 503}, statuses
+        # the checkers' throughput bounds the stored count (two checkers, a few seconds of
+        # SHACL and HermiT each); this asks only that submissions really ran under the load
+        assert len(reads_s) > CLIENTS * 20 and len(acknowledged) >= CLIENTS // 4
         figures.checked("load answers", len(reads_s))
+        for slug in shed:
+            assert request(server.url + f"/annotations/{slug}").status == 404, slug
 
         added = 0
         for slug in acknowledged:
