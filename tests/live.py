@@ -142,7 +142,10 @@ class Listener:
             except OSError:
                 continue
             self.connections += 1
-            conn.close()
+            self._answer(conn)
+
+    def _answer(self, conn: socket.socket) -> None:
+        conn.close()
 
     def close(self) -> None:
         self._stop.set()
@@ -150,47 +153,26 @@ class Listener:
         self.sock.close()
 
 
-class CountingListener:
-    """A TCP listener on 127.0.0.1 that counts connections and answers each with RDF."""
+class CountingListener(Listener):
+    """A Listener that answers each connection with RDF, so a fetch that got through would
+    bring back something a test can look for; its URL names a document."""
 
     BODY = b"<http://example.org/leak> <http://example.org/said> \"SECRET-FROM-LOOPBACK\" .\n"
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        super().__init__()
+        self.url += "/data"
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/data"
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(1)
             try:
-                conn, _ = self.sock.accept()
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/n-triples\r\n"
+                             b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                             % (len(self.BODY), self.BODY))
             except OSError:
-                continue
-            self.connections += 1
-            with conn:
-                conn.settimeout(1)
-                try:
-                    conn.recv(65536)
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/n-triples\r\n"
-                                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
-                                 % (len(self.BODY), self.BODY))
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
+                pass
 
 
 HEADER_KEYS = ("shape", "focus", "path", "severity", "message")
