@@ -40,29 +40,28 @@ SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 TOKEN = "bounds-token"
 
 
-def chain_bomb(links: int, creators: int = 300, slug: str = "bomb") -> bytes:
-    """An annotation whose paper's creators are typed through an rdfs:subClassOf chain."""
-    lines = [solution_annotation(slug)]
-    for i in range(links):
-        above = "<http://xmlns.com/foaf/0.1/Person>" if i == links - 1 else f"<urn:c:{i + 1}>"
-        lines.append(f"<urn:c:{i}> {SUBCLASS} {above} .")
+def _with_creators(slug: str, creators: int, person_type: str, extra: list[str]) -> bytes:
+    """A conforming annotation whose paper has `creators` creators of the given type."""
+    lines = [solution_annotation(slug), *extra]
     for j in range(creators):
         lines.append(f"<{RES}paper/{slug}> <http://purl.org/dc/terms/creator> "
                      f"<{RES}person/{slug}-{j}> .")
-        lines.append(f"<{RES}person/{slug}-{j}> a <urn:c:0> ; "
+        lines.append(f"<{RES}person/{slug}-{j}> a {person_type} ; "
                      f"<http://xmlns.com/foaf/0.1/name> \"P {j}\" .")
     return "\n".join(lines).encode()
+
+
+def chain_bomb(links: int, creators: int = 300, slug: str = "bomb") -> bytes:
+    """An annotation whose paper's creators are typed through an rdfs:subClassOf chain."""
+    chain = [f"<urn:c:{i}> {SUBCLASS} "
+             + ("<http://xmlns.com/foaf/0.1/Person>" if i == links - 1 else f"<urn:c:{i + 1}>")
+             + " ." for i in range(links)]
+    return _with_creators(slug, creators, "<urn:c:0>", chain)
 
 
 def heavy(slug: str, creators: int = 1000) -> bytes:
     """A conforming annotation whose paper has many creators: valid, and slow to validate."""
-    lines = [solution_annotation(slug)]
-    for j in range(creators):
-        lines.append(f"<{RES}paper/{slug}> <http://purl.org/dc/terms/creator> "
-                     f"<{RES}person/{slug}-{j}> .")
-        lines.append(f"<{RES}person/{slug}-{j}> a <http://xmlns.com/foaf/0.1/Person> ; "
-                     f"<http://xmlns.com/foaf/0.1/name> \"P {j}\" .")
-    return "\n".join(lines).encode()
+    return _with_creators(slug, creators, "<http://xmlns.com/foaf/0.1/Person>", [])
 
 
 def imports(slug: str, url: str) -> bytes:
