@@ -337,3 +337,32 @@ def export(data_dir, memory, root, out, site_url, base_iri) -> None:
         click.echo(f"  FAILED {status} {url}", err=True)
     if report.failed or report.files == 0:
         sys.exit(EXIT_INVALID)
+
+
+@main.command("review-sheet")
+@click.argument("sheets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Annotation folder to write (default: annotations/ of --root).")
+@click.option("--keep", multiple=True,
+              help="Sheet file name whose existing files keep their hand-written annotations.")
+@click.option("--root", type=click.Path(file_okay=False), default=None,
+              help="Knowledge source tree (default: the shipped one).")
+def review_sheet(sheets, out, keep, root) -> None:
+    """Write annotation files and the review protocol from screening sheets (curators' tool)."""
+    from .review_protocol import write_review
+    from .review_sheet import SheetError, read_sheets
+
+    sources = _sources(root)
+    try:
+        rows = read_sheets([Path(s) for s in sheets])
+    except SheetError as exc:
+        raise click.UsageError(str(exc)) from exc
+    target = Path(out) if out else sources.annotations_dir
+    errors = write_review(rows, sources.ontology_graph(), target, set(keep))
+    for error in errors:
+        click.echo(error, err=True)
+    if errors:
+        sys.exit(1)
+    included = sum(row.included for row in rows)
+    click.echo(f"wrote {included} works and the review files to {target} "
+               f"({len(rows) - included} excluded)")

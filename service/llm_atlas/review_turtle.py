@@ -1,0 +1,255 @@
+"""Turtle for one screened work: paper, creators, screening record and annotation with provenance.
+
+Core module (no Flask). The text follows the house layout of annotations/*.ttl (docs/data-model.md)
+so that generated and hand-written files read alike; every classification triple gets its
+owl:Axiom with status and source, as the statement-provenance shapes require.
+"""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+
+from .namespaces import ATLAS
+from .review_sheet import REVIEW, Facts, Row, slug
+
+PREFIXES = """@prefix atlas:   <https://w3id.org/llm-atlas/ontology/> .
+@prefix paper:   <https://w3id.org/llm-atlas/resource/paper/> .
+@prefix work:    <https://w3id.org/llm-atlas/resource/work/> .
+@prefix person:  <https://w3id.org/llm-atlas/resource/person/> .
+@prefix org:     <https://w3id.org/llm-atlas/resource/organization/> .
+@prefix ann:     <https://w3id.org/llm-atlas/resource/annotation/> .
+@prefix agent:   <https://w3id.org/llm-atlas/resource/agent/> .
+@prefix review:  <https://w3id.org/llm-atlas/resource/review/> .
+@prefix owl:     <http://www.w3.org/2002/07/owl#> .
+@prefix oa:      <http://www.w3.org/ns/oa#> .
+@prefix prov:    <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix foaf:    <http://xmlns.com/foaf/0.1/> .
+@prefix bibo:    <http://purl.org/ontology/bibo/> .
+@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
+"""
+CURATORS = "agent:llm-atlas-curators"
+assert REVIEW.endswith("/review/")
+
+
+def lit(text: str) -> str:
+    """A Turtle string literal (quotes and backslashes escaped; sheets hold no newlines)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def creator_iri(name: str) -> str:
+    if name.startswith("org:"):
+        return "org:" + slug(name[4:])
+    return "person:" + slug(name)
+
+
+def creator_name(name: str) -> str:
+    return name[4:].strip() if name.startswith("org:") else name
+
+
+def citation(row: Row) -> str:
+    names = ", ".join(creator_name(a) for a in row.authors)
+    venue = f" {row.venue}." if row.venue else ""
+    return f"{names} ({row.year}). {row.title}.{venue}"
+
+
+def _identifiers(row: Row) -> list[str]:
+    lines = []
+    if row.arxiv_id:
+        lines.append(f"    atlas:arxivId {lit(row.arxiv_id)} ;")
+    if row.doi:
+        lines.append(f"    bibo:doi {lit(row.doi)} ;")
+    if row.other_id.startswith("CELEX:"):
+        lines.append(f"    atlas:celexNumber {lit(row.other_id[6:])} ;")
+    elif row.other_id:
+        lines.append(f"    atlas:standardNumber {lit(row.other_id)} ;")
+    links = []
+    if row.arxiv_id:
+        links.append(f"<https://arxiv.org/abs/{row.arxiv_id}>")
+    if row.doi:
+        links.append(f"<https://doi.org/{row.doi}>")
+    if row.other_id.startswith("CELEX:"):
+        links.append(f"<https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:{row.other_id[6:]}>")
+    if links:
+        lines.append(f"    rdfs:seeAlso {' , '.join(links)} ;")
+    return lines
+
+
+def paper_block(row: Row) -> str:
+    """The paper (or, when excluded, the candidate work) and its creators."""
+    subject = f"paper:{row.key}" if row.included else f"work:{row.key}"
+    kind = "atlas:Paper" if row.included else "atlas:CandidateWork"
+    lines = [f"{subject} a {kind} ;", f"    dcterms:title {lit(row.title)} ;"]
+    creators = list(dict.fromkeys(creator_iri(a) for a in row.authors))
+    if creators:
+        lines.append("    dcterms:creator " + " ,\n        ".join(creators) + " ;")
+        lines.append(f"    atlas:authorCount \"{len(creators)}\"^^xsd:positiveInteger ;")
+    lines.append(f"    dcterms:bibliographicCitation {lit(citation(row))} ;")
+    lines.append(f"    dcterms:issued \"{row.year}\"^^xsd:gYear ;")
+    if row.venue:
+        lines.append(f"    atlas:venue {lit(row.venue)} ;")
+    if row.venue_year.isdigit():
+        lines.append(f"    atlas:venueYear \"{row.venue_year}\"^^xsd:gYear ;")
+    lines += _identifiers(row)
+    lines[-1] = lines[-1][:-2] + " ."
+    out = ["\n".join(lines)]
+    seen = set()
+    for name in row.authors:
+        iri = creator_iri(name)
+        if iri in seen:
+            continue
+        seen.add(iri)
+        cls = "foaf:Organization" if name.startswith("org:") else "foaf:Person"
+        out.append(f"{iri} a {cls} ;\n    foaf:name {lit(creator_name(name))} .")
+    return "\n\n".join(out)
+
+
+def screening_block(row: Row, date: str) -> str:
+    """The screening record: decision, criterion, the search behind it and the metadata check."""
+    subject = f"paper:{row.key}" if row.included else f"work:{row.key}"
+    decision = "atlas:Included" if row.included else "atlas:Excluded"
+    check = row.check_note
+    if row.checked_urls:
+        check = f"{check.rstrip('.')}. Pages checked: {row.checked_urls}".lstrip(". ")
+    return "\n".join([
+        f"review:screening-{row.key} a atlas:ScreeningRecord ;",
+        f"    atlas:screened {subject} ;",
+        f"    atlas:decision {decision} ;",
+        f"    atlas:byCriterion review:criterion-{row.criterion} ;",
+        f"    atlas:identifiedBy review:{row.search_id} ;",
+        "    atlas:followsProtocol review:protocol ;",
+        f"    atlas:verification {lit(check or 'No check recorded.')} ;",
+        f"    prov:wasAssociatedWith {CURATORS} ;",
+        f"    dcterms:date \"{date}\"^^xsd:date ."])
+
+
+def _key(s: URIRef, p: URIRef, o: URIRef) -> str:
+    return lit(f"<{s}> <{p}> <{o}>")
+
+
+def _axiom(annotation: str, prop: str, target: str, body: list[str]) -> str:
+    head = (f"[] a owl:Axiom ; owl:annotatedSource ann:{annotation} ; "
+            f"owl:annotatedProperty {prop} ; owl:annotatedTarget {target} ;")
+    return head + "\n" + " ;\n".join("    " + b for b in body) + " ."
+
+
+def _inferred(premises: list[str]) -> list[str]:
+    return ["atlas:provenanceStatus atlas:InferredByRule",
+            "atlas:inferenceRule atlas:AnnotationFromOntologyRule",
+            "atlas:premise " + " ,\n        ".join(premises)]
+
+
+def _stated(key: str) -> list[str]:
+    return ["atlas:provenanceStatus atlas:StatedInAnnotatedPaper", f"dcterms:source paper:{key}"]
+
+
+def _curated(reason: str) -> list[str]:
+    return ["atlas:provenanceStatus atlas:CuratorInference", f"atlas:rationale {lit(reason)}@en"]
+
+
+def solution_annotation(row: Row, facts: Facts, created: str) -> str:
+    """A solution annotation whose mechanism, problems and phases follow from its method."""
+    method = ATLAS[row.method]
+    mechanism = facts.realizes[method]
+    phases = [ATLAS[p] for p in row.phases]
+    problems: dict[URIRef, list[str]] = {}
+    for phase in phases:
+        for problem, asymmetry in facts.problems_at(method, phase):
+            premises = problems.setdefault(problem, [])
+            for triple in ((method, ATLAS.realizes, mechanism),
+                           (mechanism, ATLAS.addresses, problem),
+                           (method, ATLAS.applicableIn, phase),
+                           (phase, ATLAS.stage, facts.stage[phase]),
+                           (asymmetry, ATLAS.causes, problem),
+                           (asymmetry, ATLAS.stage, facts.stage[asymmetry])):
+                text = _key(*triple)
+                if text not in premises:
+                    premises.append(text)
+    name = row.key
+    local = {ATLAS[x]: f"atlas:{x}" for x in (row.method, *row.phases, *row.problems)}
+    local.update({p: "atlas:" + p.split("/")[-1] for p in problems})
+    local[mechanism] = "atlas:" + mechanism.split("/")[-1]
+    lines = [f"ann:{name}",
+             "    a atlas:Annotation , atlas:SolutionAnnotation ;",
+             f"    oa:hasTarget paper:{name} ;",
+             "    oa:motivatedBy oa:classifying ;",
+             f"    atlas:aboutMethod atlas:{row.method} ;",
+             f"    atlas:aboutMechanism {local[mechanism]} ;",
+             "    atlas:aboutAgencyProblem " + " , ".join(local[p] for p in sorted(problems)) + " ;",
+             "    atlas:aboutPhase " + " , ".join(f"atlas:{p}" for p in row.phases) + " ;"]
+    if row.problems:
+        lines.append("    atlas:aboutAlignmentProblem "
+                     + " , ".join(f"atlas:{p}" for p in row.problems) + " ;")
+    lines += [f"    atlas:evidence {lit(row.evidence)} ;",
+              "    atlas:provenanceStatus atlas:CuratorInference ;",
+              "    atlas:rationale \"Places the paper in the problem-solution space: the method is "
+              "the paper's own, the mechanism and agency problems follow from the ontology's "
+              "statements about the method, the phases and alignment problems are this project's "
+              "coding from the literature review; each statement carries its own provenance.\"@en ;",
+              f"    prov:wasAttributedTo {CURATORS} ;",
+              f"    dcterms:created \"{created}\"^^xsd:date ."]
+    axioms = [_axiom(name, "atlas:aboutMethod", f"atlas:{row.method}", _stated(name)),
+              _axiom(name, "atlas:aboutMechanism", local[mechanism],
+                     _inferred([_key(method, ATLAS.realizes, mechanism)]))]
+    for problem in sorted(problems):
+        axioms.append(_axiom(name, "atlas:aboutAgencyProblem", local[problem],
+                             _inferred(problems[problem])))
+    for phase in phases:
+        axioms.append(_axiom(name, "atlas:aboutPhase", local[phase],
+                             _inferred([_key(method, ATLAS.applicableIn, phase)])))
+    for problem in row.problems:
+        iri = ATLAS[problem]
+        body = (_inferred([_key(method, ATLAS.mitigates, iri)])
+                if iri in facts.mitigates.get(method, ()) else _stated(name))
+        axioms.append(_axiom(name, "atlas:aboutAlignmentProblem", f"atlas:{problem}", body))
+    return "\n".join(lines) + "\n\n" + "\n\n".join(axioms)
+
+
+_AGENCY_KINDS = {ATLAS.Mechanism, ATLAS.AgencyProblem, ATLAS.InformationAsymmetry,
+                 ATLAS.AdoptionPhase}
+
+
+def framing_annotation(row: Row, facts: Facts, created: str) -> str:
+    """A framing annotation; agency concepts on a work that is not agency theory are curation."""
+    theory = row.criterion == "I3"
+    bodies = []
+    for concept in row.concepts:
+        if facts.kind(concept) in _AGENCY_KINDS and not theory:
+            bodies.append((concept, _curated(
+                "This project reads the problem the paper documents as an instance of this "
+                "agency-theory concept.")))
+        else:
+            bodies.append((concept, _stated(row.key)))
+    stated = all(body[0].endswith("StatedInAnnotatedPaper") for _, body in bodies)
+    lines = [f"ann:{row.key}",
+             "    a atlas:Annotation , atlas:FramingAnnotation ;",
+             f"    oa:hasTarget paper:{row.key} ;",
+             "    oa:motivatedBy oa:classifying ;",
+             "    atlas:aboutConcept " + " ,\n        ".join(f"atlas:{c}" for c in row.concepts)
+             + " ;",
+             f"    atlas:evidence {lit(row.evidence)} ;"]
+    if stated:
+        lines += ["    atlas:provenanceStatus atlas:StatedInAnnotatedPaper ;",
+                  f"    prov:wasDerivedFrom paper:{row.key} ;"]
+    else:
+        lines += ["    atlas:provenanceStatus atlas:CuratorInference ;",
+                  "    atlas:rationale \"The paper's subject is its own; reading it in agency-theory "
+                  "terms is this project's curation.\"@en ;"]
+    lines += [f"    prov:wasAttributedTo {CURATORS} ;",
+              f"    dcterms:created \"{created}\"^^xsd:date ."]
+    axioms = [_axiom(row.key, "atlas:aboutConcept", f"atlas:{c}", body) for c, body in bodies]
+    return "\n".join(lines) + "\n\n" + "\n\n".join(axioms)
+
+
+def work_file(row: Row, facts: Facts, created: str) -> str:
+    """The whole annotation file of an included work."""
+    annotation = (solution_annotation(row, facts, created) if row.kind == "solution"
+                  else framing_annotation(row, facts, created))
+    return "\n\n".join([
+        PREFIXES.rstrip("\n"),
+        f"# Paper, creators, screening record and annotation: {row.key}",
+        paper_block(row),
+        screening_block(row, created),
+        annotation]) + "\n"
