@@ -354,11 +354,11 @@ def review_sheet(sheets, out, keep, root) -> None:
 
     sources = _sources(root)
     try:
-        rows = read_sheets([Path(s) for s in sheets])
+        rows, again = read_sheets([Path(s) for s in sheets])
     except SheetError as exc:
         raise click.UsageError(str(exc)) from exc
     target = Path(out) if out else sources.annotations_dir
-    errors = write_review(rows, sources.ontology_graph(), target, set(keep))
+    errors = write_review(rows, again, sources.ontology_graph(), target, set(keep))
     for error in errors:
         click.echo(error, err=True)
     if errors:

@@ -70,7 +70,7 @@ THEORY_GAPS = {
 }
 
 
-def protocol_turtle(rows: list[Row]) -> str:
+def protocol_turtle(rows: list[Row], again: list[Row]) -> str:
     """The protocol, its sources and criteria, and one node per search the sheets record."""
     parts = [PREFIXES.rstrip("\n"), "# The literature review of release 0.2.0 as data"]
     parts.append("\n".join([
@@ -98,12 +98,13 @@ def protocol_turtle(rows: list[Row]) -> str:
         parts.append(f"review:source-{name.replace('_', '-')} a atlas:BibliographicSource ;\n"
                      f"    rdfs:label {lit(label)}@en .")
     searches: dict[str, list[Row]] = {}
-    for row in rows:
+    for row in [*rows, *again]:
         searches.setdefault(row.search_id, []).append(row)
     for search_id, found in sorted(searches.items()):
         first = found[0]
         source = (first.search_corpus or "pages").replace("_", "-")
-        works = " , ".join(f"paper:{r.key}" if r.included else f"work:{r.key}" for r in found)
+        works = " , ".join(dict.fromkeys(f"paper:{r.key}" if r.included else f"work:{r.key}"
+                                           for r in found))
         parts.append("\n".join([
             f"review:{search_id} a atlas:LiteratureSearch ;",
             f"    atlas:searchString {lit(first.search_query or 'no query recorded')} ;",
@@ -173,7 +174,8 @@ def renew_metadata(row: Row, text: str) -> str:
         paper_block(row), screening_block(row, _created(text)), text[at + 1:].rstrip("\n")]) + "\n"
 
 
-def write_review(rows: list[Row], ontology: Graph, out: Path, keep: set[str]) -> list[str]:
+def write_review(rows: list[Row], again: list[Row], ontology: Graph, out: Path,
+                 keep: set[str]) -> list[str]:
     """Write one file per included work and the review files; return coding errors.
 
     Rows of a sheet named in `keep` whose file exists keep their annotations (renew_metadata).
@@ -193,7 +195,7 @@ def write_review(rows: list[Row], ontology: Graph, out: Path, keep: set[str]) ->
             path.write_text(work_file(row, facts, SEARCH_DATE), encoding="utf-8")
     review = out / "review"
     review.mkdir(exist_ok=True)
-    (review / "protocol.ttl").write_text(protocol_turtle(rows), encoding="utf-8")
+    (review / "protocol.ttl").write_text(protocol_turtle(rows, again), encoding="utf-8")
     (review / "excluded.ttl").write_text(excluded_turtle(rows), encoding="utf-8")
     (review / "cells.ttl").write_text(cells_turtle(supported_cells(rows, facts)),
                                       encoding="utf-8")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -100,16 +100,26 @@ def read_sheet(path: Path) -> list[Row]:
     return rows
 
 
-def read_sheets(paths: list[Path]) -> list[Row]:
-    """Rows of several sheets; a key may appear once only."""
-    rows, seen = [], {}
+def read_sheets(paths: list[Path]) -> tuple[list[Row], list[Row]]:
+    """Rows of several sheets, and the searches that found an already-listed work again.
+
+    A key may appear once, except as a later exclusion under E2 (a search of another batch
+    returned a work already in the review): that row only adds its search to the work.
+    """
+    rows: list[Row] = []
+    again: list[Row] = []
+    seen: dict[str, Row] = {}
     for path in paths:
         for row in read_sheet(path):
-            if row.key in seen:
-                raise SheetError(f"{row.key} is in both {seen[row.key]} and {row.sheet}")
-            seen[row.key] = row.sheet
-            rows.append(row)
-    return rows
+            first = seen.get(row.key)
+            if first is None:
+                seen[row.key] = row
+                rows.append(row)
+            elif not row.included and row.criterion == "E2":
+                again.append(replace(row, decision=first.decision))
+            else:
+                raise SheetError(f"{row.key} is in both {first.sheet} and {row.sheet}")
+    return rows, again
 
 
 def slug(name: str) -> str:
