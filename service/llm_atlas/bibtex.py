@@ -145,6 +145,9 @@ class _Reader:
     def _entry(self, kind: str, line: int, close: str) -> BibEntry:
         entry = BibEntry(kind, self.name(f"a citation key for @{kind}"), line)
         while True:
+            if not self.peek():
+                raise self.fail(f"entry {entry.key} (line {line}) never ends: "
+                                "a '{' or '\"' in it is not closed")
             char = self.expect("," + close, f"',' or '{close}' in entry {entry.key}")
             if char == close or self.peek() == close:
                 if char != close:
@@ -191,7 +194,8 @@ def latex_to_text(value: str) -> str:
     text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
     text = re.sub(r"\\([&%$_#{}])", lambda m: _ESCAPES[m.group(1)], text)
     if command := re.search(r"\\[A-Za-z]+|\\.", text):
-        raise LatexError(f"unsupported LaTeX {command.group()}: write the character itself")
+        raise LatexError(f"unsupported LaTeX {command.group()}: write the character "
+                         "itself, or remove the command")
     text = text.replace("$", "").replace("{", "").replace("}", "")
     text = text.replace("---", "\u2014").replace("--", "\u2013").replace("~", " ")
     text = text.replace("``", '"').replace("''", '"')

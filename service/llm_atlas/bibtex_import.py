@@ -129,7 +129,8 @@ def entry_record(entry: BibEntry) -> PaperRecord:
             problems.append(f"no {name}: add {name} = {{...}}")
     year = (entry.fields.get("year") or "").strip()
     if year and not re.fullmatch(r"[0-9]{4}", year):
-        problems.append(f"year {year!r} is not a four-digit year: write year = {{2022}}")
+        problems.append(f"year {year!r} is not a four-digit year: write the year of publication, "
+                        "e.g. year = {2022}")
     author = (entry.fields.get("author") or "").strip()
     values: dict[str, object] = {}
     for name, read in (("title", lambda: _text(entry, "title")),
@@ -223,7 +224,8 @@ def _clashes(record: PaperRecord, out: Path, known_slugs: set[str], known_ids: d
         if other and other != slug:
             others.setdefault(other, []).append(f"{label} {ident}")
     for other, idents in others.items():
-        problems.append(f"its {' and '.join(idents)} already identify paper {other} "
+        verb = "identify" if len(idents) > 1 else "identifies"
+        problems.append(f"its {' and '.join(idents)} already {verb} paper {other} "
                         f"(annotations/{other}.ttl): pass --force to write it anyway")
     if (out / f"{slug}.ttl").exists():
         problems.append(f"{out / (slug + '.ttl')} exists: pass --force to overwrite it")
