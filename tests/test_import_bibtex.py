@@ -312,3 +312,10 @@ def test_identifiers_are_normalised(fields, arxiv, doi):
     entry = read_bibtex(f"@misc{{k, title={{T}}, author={{A B}}, year=2020, {fields}}}")[0]
     record = entry_record(entry)
     assert (record.arxiv_id, record.doi, record.venue) == (arxiv, doi, None)
+
+
+def test_a_name_without_latin_letters_is_refused_not_given_an_empty_iri():
+    entry = read_bibtex("@misc{k, title={T}, author={张伟 and Doe, Jane}, year=2020, "
+                        "eprint={2001.00001}}")[0]
+    with pytest.raises(EntryRefused, match="author '张伟' has no Latin letter"):
+        entry_record(entry)

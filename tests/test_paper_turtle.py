@@ -147,9 +147,11 @@ def test_citation_keeps_every_creator_in_order_and_no_double_full_stop():
         "A B (2020). Why? Venue."
 
 
-def test_a_paper_without_creators_is_refused():
+def test_a_paper_without_creators_or_with_a_nameless_one_is_refused():
     with pytest.raises(ValueError, match="no creators"):
         paper_turtle(PaperRecord("x-2020-y", "Y", (), 2020, arxiv_id="2001.00001"))
+    with pytest.raises(ValueError, match="no IRI can be made"):
+        paper_turtle(PaperRecord("x-2020-y", "Y", (Creator("---"),), 2020, arxiv_id="2001.00001"))
 
 
 def test_the_skeleton_is_all_comment_and_adds_no_triple(tmp_path, sources):

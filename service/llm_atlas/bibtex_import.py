@@ -143,6 +143,12 @@ def entry_record(entry: BibEntry) -> PaperRecord:
             problems.append(str(exc))
         except LatexError as exc:
             problems.append(f"{name}: {exc}")
+    if entry.fields.get("title", "").strip() and values.get("title") == "":
+        problems.append("title is empty once its braces are removed: write the title")
+    for creator in (values.get("author") or ((), ""))[0]:
+        if not creator.slug:
+            problems.append(f"author {creator.name!r} has no Latin letter or digit to name its "
+                            "IRI by: write the name in Latin letters, as the paper's byline")
     if not problems and not values["arxiv_id"] and not values["doi"]:
         problems.append("no identifier: add eprint = {NNNN.NNNNN} with archivePrefix = {arXiv}, "
                         "or doi = {10.NNNN/suffix}")
@@ -161,7 +167,7 @@ def entry_record(entry: BibEntry) -> PaperRecord:
 def known_papers(annotations_dir: Path) -> tuple[set[str], dict[str, str]]:
     """The slugs of the papers already under annotations/ and their identifiers -> slug."""
     slugs, identifiers = set(), {}
-    for path in sorted(annotations_dir.glob("*.ttl")):
+    for path in sorted(annotations_dir.rglob("*.ttl")):
         slugs.add(path.stem)
         for _, ident in _KNOWN_IDS.findall(path.read_text(encoding="utf-8")):
             identifiers.setdefault(ident.lower(), path.stem)

@@ -180,6 +180,8 @@ def paper_turtle(record: PaperRecord) -> str:
     """The paper and its creators as a Turtle document in the house format."""
     if not record.creators:
         raise ValueError(f"paper {record.slug} has no creators")
+    if nameless := [c.name for c in record.creators if not c.slug]:
+        raise ValueError(f"paper {record.slug}: no IRI can be made of the names {nameless}")
     body = " ;\n    ".join(paper_lines(record))
     out = [PREFIX_BLOCK, f"# Paper and creators: {record.slug}\n",
            f"paper:{record.slug}\n    {body} .\n"]
