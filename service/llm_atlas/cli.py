@@ -100,6 +100,45 @@ def validate_command(files, rdf_format, report_kind, root) -> None:
     sys.exit(EXIT_OK if outcome.conforms else EXIT_INVALID)
 
 
+@main.command("import-bibtex")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder to write one {slug}.ttl per entry into (created if missing).")
+@click.option("--force", is_flag=True, help="Write papers that are already in the graph and "
+              "overwrite files in --out.")
+@click.option("--sources", "root", type=click.Path(file_okay=False), help="Root of the knowledge "
+              "whose annotations/ holds the papers already there; default: the shipped copy.")
+def import_bibtex_command(file, out, force, root) -> None:
+    """Turn BibTeX entries into paper descriptions with an annotation skeleton to fill in.
+
+    One line per entry: the file written, or what is wrong. Exit 0 when every entry was
+    written, 1 when any was refused (nothing written for it), 2 when the file is unreadable.
+    """
+    from .bibtex import BibSyntaxError
+    from .bibtex_import import import_bibtex
+
+    sources = _sources(root)
+    try:
+        outcomes = import_bibtex(Path(file).read_text(encoding="utf-8"), Path(out),
+                                 sources.annotations_dir, force)
+    except OSError as exc:
+        click.echo(f"error: {exc.filename or file}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except UnicodeDecodeError:
+        click.echo(f"error: {file}: not UTF-8 text: save it as UTF-8", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except BibSyntaxError as exc:
+        click.echo(f"error: {file}: not readable as BibTeX: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    if not outcomes:
+        click.echo(f"error: {file}: no BibTeX entries found", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    for outcome in outcomes:
+        click.echo(f"wrote {outcome.path} (entry {outcome.key})" if outcome.path else
+                   f"entry {outcome.key} (line {outcome.line}): {'; '.join(outcome.problems)}")
+    sys.exit(EXIT_INVALID if any(o.problems for o in outcomes) else EXIT_OK)
+
+
 @main.command("reason")
 @click.option("--sources", "root", type=click.Path(file_okay=False), help="Root of the knowledge.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Where to write the inferred triples "
