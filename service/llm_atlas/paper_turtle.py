@@ -157,7 +157,7 @@ def paper_lines(record: PaperRecord) -> list[str]:
              f"dcterms:title {turtle_string(record.title)}",
              f"dcterms:creator {creators}",
              f"dcterms:bibliographicCitation {turtle_string(citation(record))}",
-             f'atlas:authorCount "{len(record.creators)}"^^xsd:positiveInteger',
+             f'atlas:authorCount "{len({c.qname for c in record.creators})}"^^xsd:positiveInteger',
              f'dcterms:issued "{record.issued:04d}"^^xsd:gYear']
     if record.venue:
         lines.append(f"atlas:venue {turtle_string(record.venue)}")

@@ -12,7 +12,7 @@ from rdflib import Graph
 
 from .namespaces import ATLAS
 from .review_sheet import SEARCH_DATE, Facts, Row, check_coding
-from .review_turtle import PREFIXES, lit, paper_block, screening_block, work_file
+from .review_turtle import PREFIXES, canonical_names, lit, paper_block, screening_block, work_file
 
 CRITERIA = {
     "I1": ("inclusion", "proposes, evaluates or critiques an alignment method",
@@ -121,7 +121,7 @@ def excluded_turtle(rows: list[Row]) -> str:
     parts = [PREFIXES.rstrip("\n"), "# Works the literature review excluded, and why"]
     for row in rows:
         if not row.included:
-            parts += [paper_block(row), screening_block(row, SEARCH_DATE)]
+            parts += [paper_block(row, canonical_names(rows)), screening_block(row, SEARCH_DATE)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -160,7 +160,7 @@ def _created(text: str) -> str:
     return text[at + len(marker): at + len(marker) + 10] if at >= 0 else SEARCH_DATE
 
 
-def renew_metadata(row: Row, text: str) -> str:
+def renew_metadata(row: Row, text: str, names: dict[str, str]) -> str:
     """A hand-written file with its paper block and screening record written anew.
 
     Everything from the first annotation on (the curated coding and its provenance) is kept.
@@ -171,7 +171,8 @@ def renew_metadata(row: Row, text: str) -> str:
     return "\n\n".join([
         PREFIXES.rstrip("\n"),
         f"# Paper, creators, screening record and annotations: {row.key}",
-        paper_block(row), screening_block(row, _created(text)), text[at + 1:].rstrip("\n")]) + "\n"
+        paper_block(row, names), screening_block(row, _created(text)),
+        text[at + 1:].rstrip("\n")]) + "\n"
 
 
 def write_review(rows: list[Row], again: list[Row], ontology: Graph, out: Path,
@@ -184,15 +185,16 @@ def write_review(rows: list[Row], again: list[Row], ontology: Graph, out: Path,
     errors = [e for row in rows if row.sheet not in keep for e in check_coding(row, facts)]
     if errors:
         return errors
+    names = canonical_names(rows)
     for row in rows:
         if not row.included:
             continue
         path = out / f"{row.key}.ttl"
         if row.sheet in keep and path.exists():
-            path.write_text(renew_metadata(row, path.read_text(encoding="utf-8")),
+            path.write_text(renew_metadata(row, path.read_text(encoding="utf-8"), names),
                             encoding="utf-8")
         else:
-            path.write_text(work_file(row, facts, SEARCH_DATE), encoding="utf-8")
+            path.write_text(work_file(row, facts, SEARCH_DATE, names), encoding="utf-8")
     review = out / "review"
     review.mkdir(exist_ok=True)
     (review / "protocol.ttl").write_text(protocol_turtle(rows, again), encoding="utf-8")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -120,20 +119,6 @@ def read_sheets(paths: list[Path]) -> tuple[list[Row], list[Row]]:
             else:
                 raise SheetError(f"{row.key} is in both {first.sheet} and {row.sheet}")
     return rows, again
-
-
-def slug(name: str) -> str:
-    """ASCII, lower-case, hyphenated local name: 'Jérémy Scheurer' -> 'jeremy-scheurer'."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    out, dash = [], False
-    for char in folded:
-        if char.isalnum():
-            out.append(char)
-            dash = False
-        elif not dash and out:
-            out.append("-")
-            dash = True
-    return "".join(out).strip("-")
 
 
 @dataclass

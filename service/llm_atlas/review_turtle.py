@@ -10,7 +10,8 @@ from __future__ import annotations
 from rdflib import URIRef
 
 from .namespaces import ATLAS
-from .review_sheet import REVIEW, Facts, Row, slug
+from .paper_turtle import Creator, PaperRecord, paper_lines
+from .review_sheet import REVIEW, Facts, Row
 
 PREFIXES = """@prefix atlas:   <https://w3id.org/llm-atlas/ontology/> .
 @prefix paper:   <https://w3id.org/llm-atlas/resource/paper/> .
@@ -31,6 +32,13 @@ PREFIXES = """@prefix atlas:   <https://w3id.org/llm-atlas/ontology/> .
 @prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
 """
 CURATORS = "agent:llm-atlas-curators"
+SOLUTION_RATIONALE = (
+    "Places the paper in the problem-solution space: the method is the paper's own, the mechanism "
+    "and agency problems follow from the ontology's statements about the method, the phases and "
+    "alignment problems are this project's coding from the literature review; each statement "
+    "carries its own provenance.")
+FRAMING_RATIONALE = ("The paper's subject is its own; reading it in agency-theory terms is this "
+                     "project's curation.")
 assert REVIEW.endswith("/review/")
 
 
@@ -39,70 +47,53 @@ def lit(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def creator_iri(name: str) -> str:
-    if name.startswith("org:"):
-        return "org:" + slug(name[4:])
-    return "person:" + slug(name)
+def record(row: Row) -> PaperRecord:
+    """The row as the house writer's record (a name listed twice counts once)."""
+    names = dict.fromkeys(row.authors)
+    creators = tuple(Creator(name[4:].strip(), True) if name.startswith("org:") else Creator(name)
+                     for name in names)
+    other = row.other_id
+    return PaperRecord(
+        slug=row.key, title=row.title, creators=creators, issued=row.year,
+        venue=row.venue or None,
+        venue_year=int(row.venue_year) if row.venue_year.isdigit() else None,
+        arxiv_id=row.arxiv_id or None, doi=row.doi or None,
+        standard_number=other if other and not other.startswith("CELEX:") else None,
+        celex_number=other[6:] if other.startswith("CELEX:") else None)
 
 
-def creator_name(name: str) -> str:
-    return name[4:].strip() if name.startswith("org:") else name
+def canonical_names(rows: list[Row]) -> dict[str, str]:
+    """One foaf:name per creator IRI across all papers: the fullest spelling seen.
+
+    Papers print one person differently ("Paul Christiano", "Paul F. Christiano"); the IRI is
+    the same and each paper's citation keeps its own spelling.
+    """
+    names: dict[str, str] = {}
+    for row in rows:
+        for creator in record(row).creators:
+            if len(creator.name) > len(names.get(creator.qname, "")):
+                names[creator.qname] = creator.name
+    return names
 
 
-def citation(row: Row) -> str:
-    names = ", ".join(creator_name(a) for a in row.authors)
-    venue = f" {row.venue}." if row.venue else ""
-    return f"{names} ({row.year}). {row.title}.{venue}"
-
-
-def _identifiers(row: Row) -> list[str]:
-    lines = []
-    if row.arxiv_id:
-        lines.append(f"    atlas:arxivId {lit(row.arxiv_id)} ;")
-    if row.doi:
-        lines.append(f"    bibo:doi {lit(row.doi)} ;")
-    if row.other_id.startswith("CELEX:"):
-        lines.append(f"    atlas:celexNumber {lit(row.other_id[6:])} ;")
-    elif row.other_id:
-        lines.append(f"    atlas:standardNumber {lit(row.other_id)} ;")
-    links = []
-    if row.arxiv_id:
-        links.append(f"<https://arxiv.org/abs/{row.arxiv_id}>")
-    if row.doi:
-        links.append(f"<https://doi.org/{row.doi}>")
-    if row.other_id.startswith("CELEX:"):
-        links.append(f"<https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:{row.other_id[6:]}>")
-    if links:
-        lines.append(f"    rdfs:seeAlso {' , '.join(links)} ;")
-    return lines
-
-
-def paper_block(row: Row) -> str:
-    """The paper (or, when excluded, the candidate work) and its creators."""
-    subject = f"paper:{row.key}" if row.included else f"work:{row.key}"
-    kind = "atlas:Paper" if row.included else "atlas:CandidateWork"
-    lines = [f"{subject} a {kind} ;", f"    dcterms:title {lit(row.title)} ;"]
-    creators = list(dict.fromkeys(creator_iri(a) for a in row.authors))
-    if creators:
-        lines.append("    dcterms:creator " + " ,\n        ".join(creators) + " ;")
-        lines.append(f"    atlas:authorCount \"{len(creators)}\"^^xsd:positiveInteger ;")
-    lines.append(f"    dcterms:bibliographicCitation {lit(citation(row))} ;")
-    lines.append(f"    dcterms:issued \"{row.year}\"^^xsd:gYear ;")
-    if row.venue:
-        lines.append(f"    atlas:venue {lit(row.venue)} ;")
-    if row.venue_year.isdigit():
-        lines.append(f"    atlas:venueYear \"{row.venue_year}\"^^xsd:gYear ;")
-    lines += _identifiers(row)
-    lines[-1] = lines[-1][:-2] + " ."
-    out = ["\n".join(lines)]
+def paper_block(row: Row, names: dict[str, str] | None = None) -> str:
+    """The paper (or, when excluded, the candidate work) and its creators, via paper_turtle."""
+    rec = record(row)
+    lines = paper_lines(rec)
+    if not rec.creators:  # an excluded rediscovery may carry no checked author list
+        lines = [line for line in lines if not line.startswith(("dcterms:creator",
+                                                                "atlas:authorCount"))]
+    subject = f"paper:{row.key}"
+    if not row.included:
+        subject, lines[0] = f"work:{row.key}", "a atlas:CandidateWork"
+    out = [f"{subject}\n    " + " ;\n    ".join(lines) + " ."]
     seen = set()
-    for name in row.authors:
-        iri = creator_iri(name)
-        if iri in seen:
-            continue
-        seen.add(iri)
-        cls = "foaf:Organization" if name.startswith("org:") else "foaf:Person"
-        out.append(f"{iri} a {cls} ;\n    foaf:name {lit(creator_name(name))} .")
+    for creator in rec.creators:
+        if creator.qname not in seen:
+            seen.add(creator.qname)
+            kind = "foaf:Organization" if creator.organization else "foaf:Person"
+            name = (names or {}).get(creator.qname, creator.name)
+            out.append(f"{creator.qname} a {kind} ;\n    foaf:name {lit(name)} .")
     return "\n\n".join(out)
 
 
@@ -177,17 +168,15 @@ def solution_annotation(row: Row, facts: Facts, created: str) -> str:
              "    oa:motivatedBy oa:classifying ;",
              f"    atlas:aboutMethod atlas:{row.method} ;",
              f"    atlas:aboutMechanism {local[mechanism]} ;",
-             "    atlas:aboutAgencyProblem " + " , ".join(local[p] for p in sorted(problems)) + " ;",
+             "    atlas:aboutAgencyProblem "
+             + " , ".join(local[p] for p in sorted(problems)) + " ;",
              "    atlas:aboutPhase " + " , ".join(f"atlas:{p}" for p in row.phases) + " ;"]
     if row.problems:
         lines.append("    atlas:aboutAlignmentProblem "
                      + " , ".join(f"atlas:{p}" for p in row.problems) + " ;")
     lines += [f"    atlas:evidence {lit(row.evidence)} ;",
               "    atlas:provenanceStatus atlas:CuratorInference ;",
-              "    atlas:rationale \"Places the paper in the problem-solution space: the method is "
-              "the paper's own, the mechanism and agency problems follow from the ontology's "
-              "statements about the method, the phases and alignment problems are this project's "
-              "coding from the literature review; each statement carries its own provenance.\"@en ;",
+              f"    atlas:rationale {lit(SOLUTION_RATIONALE)}@en ;",
               f"    prov:wasAttributedTo {CURATORS} ;",
               f"    dcterms:created \"{created}\"^^xsd:date ."]
     axioms = [_axiom(name, "atlas:aboutMethod", f"atlas:{row.method}", _stated(name)),
@@ -235,21 +224,20 @@ def framing_annotation(row: Row, facts: Facts, created: str) -> str:
                   f"    prov:wasDerivedFrom paper:{row.key} ;"]
     else:
         lines += ["    atlas:provenanceStatus atlas:CuratorInference ;",
-                  "    atlas:rationale \"The paper's subject is its own; reading it in agency-theory "
-                  "terms is this project's curation.\"@en ;"]
+                  f"    atlas:rationale {lit(FRAMING_RATIONALE)}@en ;"]
     lines += [f"    prov:wasAttributedTo {CURATORS} ;",
               f"    dcterms:created \"{created}\"^^xsd:date ."]
     axioms = [_axiom(row.key, "atlas:aboutConcept", f"atlas:{c}", body) for c, body in bodies]
     return "\n".join(lines) + "\n\n" + "\n\n".join(axioms)
 
 
-def work_file(row: Row, facts: Facts, created: str) -> str:
+def work_file(row: Row, facts: Facts, created: str, names: dict[str, str]) -> str:
     """The whole annotation file of an included work."""
     annotation = (solution_annotation(row, facts, created) if row.kind == "solution"
                   else framing_annotation(row, facts, created))
     return "\n\n".join([
         PREFIXES.rstrip("\n"),
         f"# Paper, creators, screening record and annotation: {row.key}",
-        paper_block(row),
+        paper_block(row, names),
         screening_block(row, created),
         annotation]) + "\n"
