@@ -240,6 +240,33 @@ def test_get_mappings_gives_sssom_rdf_by_accept(app, sssom_set, accept, content_
     assert isomorphic(served, expected_graph(sssom_set))
 
 
+def test_the_sets_iri_dereferences_to_the_set(app, sssom_set):
+    path = "/mappings/llm-atlas.sssom.tsv"
+    reply = app.test_client().get(path, headers={"Accept": "text/turtle"})
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "text/turtle; charset=utf-8"
+    assert isomorphic(Graph().parse(data=reply.data, format="turtle"), expected_graph(sssom_set))
+    assert app.test_client().get(path).data == TSV.read_bytes()
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/graph/mappings.ttl", lambda g: g),  # the store's graph: the whole set
+    # the set's own IRI as a described resource: its axioms, without the plain match triples
+    ("/mappings/llm-atlas.sssom.tsv.ttl",
+     lambda g: g - Graph().parse(data="\n".join(
+         f"<{s}> <{p}> <{o}> ." for s, p, o in g if str(p).startswith(str(SKOS))),
+         format="nt")),
+])
+def test_the_graph_and_the_set_are_documents_like_our_other_iris(app, sssom_set, path, expected):
+    reply = app.test_client().get(path)
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "text/turtle; charset=utf-8"
+    assert isomorphic(Graph().parse(data=reply.data, format="turtle"),
+                      expected(expected_graph(sssom_set)))
+    page = app.test_client().get(path.replace(".ttl", ".html"))
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+
+
 def test_get_mappings_refuses_a_format_it_does_not_have(app):
     reply = app.test_client().get("/mappings", headers={"Accept": "image/png"})
     assert reply.status_code == 406

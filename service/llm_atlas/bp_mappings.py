@@ -16,7 +16,10 @@ bp = Blueprint("mappings", __name__)
 OFFERED = [neg.BY_NAME["tsv"], *neg.GRAPHS]
 
 
+# The set's own IRI (its mapping_set_id) answers the same; its `.ttl`, `.html`... documents and
+# the store's graph of it (/graph/mappings) are dereferenced like every IRI of ours.
 @bp.route("/mappings")
+@bp.route("/mappings/llm-atlas.sssom.tsv")
 def mappings() -> Response:
     """The mapping set in the format the client accepts (406 naming the offered ones else)."""
     fmt = neg.negotiate(OFFERED, request.args.get("format"), request.headers.get("Accept"))
