@@ -51,11 +51,12 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
     for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp, bp_queries.bp, bp_matrix.bp,
                       bp_documents.bp, bp_home.bp):
         app.register_blueprint(blueprint)
-    from . import bp_annotations, bp_validate, web_reports
+    from . import bp_annotations, bp_mappings, bp_validate, web_reports
 
     web_reports.init_app(app)
     app.register_blueprint(bp_validate.bp)
     app.register_blueprint(bp_annotations.bp)
+    app.register_blueprint(bp_mappings.bp)
 
     @app.after_request
     def cors(response):

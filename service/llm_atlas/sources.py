@@ -36,6 +36,11 @@ class Sources:
         return self.root / "ontology" / "inferred.ttl"
 
     @property
+    def mappings_file(self) -> Path:
+        """The SSSOM mapping set that links our terms to other AI risk vocabularies."""
+        return self.root / "mappings" / "llm-atlas.sssom.tsv"
+
+    @property
     def annotation_shapes_file(self) -> Path:
         return self.root / "ontology" / "shapes" / "annotations.ttl"
 
