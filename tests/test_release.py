@@ -24,7 +24,7 @@ from llm_atlas.config import Settings
 from llm_atlas.layout import BUILD_GRAPH
 from llm_atlas.namespaces import ONTOLOGY_IRI
 from llm_atlas.release import rewrite_header
-from llm_atlas.release_files import dataset_quads
+from llm_atlas.release_files import dataset_quads, dump_dataset
 from llm_atlas.sources import Sources
 from release_kit import CURRENT, DAY, NEXT, REPO, TEST_ENTRY, copy_sources, release
 
@@ -261,3 +261,10 @@ def test_snapshots_are_not_loaded_as_knowledge(released, tmp_path):
     shutil.copytree(released / "annotations", without / "annotations")
     assert len(Sources(released).version_snapshots()) == 2
     assert dataset_quads(Sources(released)) == dataset_quads(Sources(without))
+
+
+def test_the_dumps_can_be_made_again_from_the_released_sources(released):
+    trig, nquads, _, _ = dump_dataset(Sources(released))
+    out = released / "releases" / NEXT
+    assert trig == (out / f"llm-atlas-{NEXT}.trig").read_bytes()
+    assert nquads == (out / f"llm-atlas-{NEXT}.nq").read_bytes()
