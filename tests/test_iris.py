@@ -113,7 +113,6 @@ def _graph_of(iri: str) -> Graph:
 @pytest.mark.parametrize(("path", "graph"), [
     ("/ontology", str(ONTOLOGY_IRI)),
     ("/ontology/", str(ONTOLOGY_IRI)),
-    ("/ontology/0.1.0", str(ONTOLOGY_IRI)),
     ("/ontology/alignments", BASE_IRI + "ontology/alignments"),
     ("/ontology/alignments/0.1.0", BASE_IRI + "ontology/alignments"),
     ("/ontology/inferred", INFERRED_GRAPH),
