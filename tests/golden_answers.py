@@ -20,7 +20,7 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +67,53 @@ def _annotation_file_graphs(path: Path) -> dict[str, list]:
     return parts
 
 
+SSSOM = "https://w3id.org/sssom/"
+# SSSOM's RDF slots for the columns the mapping set has; True: the value is an entity (a CURIE)
+SLOTS = {"subject_id": (str(OWL.annotatedSource), True),
+         "predicate_id": (str(OWL.annotatedProperty), True),
+         "object_id": (str(OWL.annotatedTarget), True),
+         "mapping_justification": (SSSOM + "mapping_justification", True),
+         "author_id": ("http://purl.org/pav/authoredBy", True),
+         "object_label": (SSSOM + "object_label", False),
+         "subject_label": (SSSOM + "subject_label", False),
+         "object_source": (SSSOM + "object_source", True),
+         "comment": ("http://www.w3.org/2000/01/rdf-schema#comment", False)}
+BUILTIN = {"skos": "http://www.w3.org/2004/02/skos/core#", "owl": str(OWL),
+           "semapv": "https://w3id.org/semapv/vocab/", "rdfs": SLOTS["comment"][0][:-7]}
+
+
+def _mapping_triples(path: Path) -> list:
+    """The mappings of the SSSOM TSV file as SSSOM RDF: per row an owl:Axiom under the set,
+    and the plain match triple (the set's own metadata is left out: no question asks it)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    meta = [line[1:] for line in lines if line.startswith("#")]
+    table = [line.split("\t") for line in lines if line and not line.startswith("#")]
+    prefixes = dict(BUILTIN)
+    for line in meta[meta.index("curie_map:") + 1:]:
+        if not line.startswith("  ") or line.strip().startswith("#"):
+            continue
+        prefix, _, namespace = line.strip().partition(": ")
+        prefixes[prefix] = namespace.strip()
+    set_id = next(line.split(": ", 1)[1] for line in meta if line.startswith("mapping_set_id:"))
+
+    def entity(curie: str) -> URIRef:
+        prefix, _, local = curie.partition(":")
+        return URIRef(prefixes[prefix] + local)
+
+    triples = [(URIRef(set_id), RDF.type, URIRef(SSSOM + "MappingSet"))]
+    header = table[0]
+    for cells in table[1:]:
+        row = {c: v for c, v in zip(header, cells, strict=True) if v}
+        node = BNode()
+        triples += [(URIRef(set_id), URIRef(SSSOM + "mappings"), node), (node, RDF.type, OWL.Axiom)]
+        for column, value in row.items():
+            if column in SLOTS:
+                slot, is_entity = SLOTS[column]
+                triples.append((node, URIRef(slot), entity(value) if is_entity else Literal(value)))
+        triples.append(tuple(entity(row[c]) for c in ("subject_id", "predicate_id", "object_id")))
+    return triples
+
+
 def dataset() -> Dataset:
     """Every graph the store holds after a build, each under its graph IRI; the default graph
     is the union of them, as the service queries it."""
@@ -81,6 +128,11 @@ def dataset() -> Dataset:
         graph = data.graph(URIRef(iri))
         for file in files:
             graph.parse(file)
+    mappings = ROOT / "mappings" / "llm-atlas.sssom.tsv"
+    if mappings.exists():
+        graph = data.graph(URIRef(BASE + "graph/mappings"))
+        for triple in _mapping_triples(mappings):
+            graph.add(triple)
     for path in sorted((ROOT / "annotations").rglob("*.ttl")):
         for iri, triples in _annotation_file_graphs(path).items():
             graph = data.graph(URIRef(iri))

@@ -74,18 +74,45 @@ def test_defences_since_an_earlier_year_add_earlier_papers_and_respect_the_year(
             knowledge.objects(URIRef(row["paper"]), DCTERMS.issued))
 
 
-def test_every_gap_has_a_reason_and_is_a_gap_of_the_matrix(server, knowledge):
+def test_every_gap_has_a_reason_and_no_annotation_about_its_cell(server, knowledge):
     rows = ask(server, "gaps-with-reasons")
     assert rows and all(r.get("reason") for r in rows)
+    # the cells no solution annotation is about, walked without SPARQL
+    placed = {(phase, problem)
+              for a in knowledge.subjects(RDF.type, ATLAS.SolutionAnnotation)
+              for phase in knowledge.objects(a, ATLAS.aboutPhase)
+              for problem in knowledge.objects(a, ATLAS.aboutAgencyProblem)}
+    cells = {(str(knowledge.value(c, ATLAS.cellPhase)), str(knowledge.value(c, ATLAS.cellProblem)),
+              str(c)) for c in knowledge.subjects(RDF.type, ATLAS.ProblemSolutionCell)}
+    gaps = {cell for cell in cells if (URIRef(cell[0]), URIRef(cell[1])) not in placed}
+    assert {(r["phase"], r["problem"], r["cell"]) for r in rows} == gaps
+    for row in rows:
+        reason = Literal(row["reason"], lang="en")
+        assert (URIRef(row["cell"]), ATLAS.gapReason, reason) in knowledge
+    # and the cells the review gave a reason are exactly these
+    assert {str(c) for c in knowledge.subjects(ATLAS.gapReason, None)} == {r["cell"] for r in rows}
+    # a cell no annotation is about has no claim with a paper in the matrix either
     matrix = json.loads(request(server.url + "/matrix",
                                 headers={"Accept": "application/json"}).body)
-    gaps = {(c["phase"], c["problem"]) for c in matrix["cells"] if c["gap"]}
-    assert {(r["phase"], r["problem"]) for r in rows} == gaps
-    # and no cell of the review carries a reason while papers support it
-    reasoned = {(str(knowledge.value(c, ATLAS.cellPhase)),
-                 str(knowledge.value(c, ATLAS.cellProblem)))
-                for c in knowledge.subjects(ATLAS.gapReason, None)}
-    assert reasoned == gaps
+    matrix_gaps = {(c["phase"], c["problem"]) for c in matrix["cells"] if c["gap"]}
+    assert {(r["phase"], r["problem"]) for r in rows} <= matrix_gaps
+
+
+def _mappings_of(subject: str) -> set[tuple[str, str, str]]:
+    lines = (ROOT / "mappings" / "llm-atlas.sssom.tsv").read_text(encoding="utf-8").splitlines()
+    table = [line.split("\t") for line in lines if line and not line.startswith("#")]
+    rows = [dict(zip(table[0], cells, strict=True)) for cells in table[1:]]
+    return {(r["predicate_id"], r["object_label"], r["comment"]) for r in rows
+            if r["subject_id"] == subject}
+
+
+@pytest.mark.parametrize("term", ["PromptInjection", "Hallucination", "Bonding"])
+def test_external_names_are_the_rows_of_the_mapping_file(server, term):
+    rows = ask(server, "external-names-of-problem", problem=f"atlas:{term}")
+    skos = PREFIXES["skos"]
+    got = {("skos:" + r["predicate"].removeprefix(skos), r["label"], r["comment"]) for r in rows}
+    assert got == _mappings_of(f"atlas:{term}")
+    assert bool(rows) == (term != "Bonding")  # the mechanisms are not mapped
 
 
 def test_what_a_search_returned_is_what_the_search_records(server, knowledge):
