@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import re
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+import jsonschema
 import pyoxigraph as ox
 import pytest
+import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, VOID, XSD
-from ruamel.yaml import YAML  # cffconvert's YAML reader, so in the test extra
 
 from llm_atlas.app import create_app
 from llm_atlas.config import Settings
@@ -32,8 +32,11 @@ LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 SD_NAME = URIRef("http://www.w3.org/ns/sparql-service-description#name")
 
 
+CFF_SCHEMA = json.loads((REPO / "tests" / "data" / "cff-1.2.0-core.schema.json").read_text())
+
+
 def read_cff(text: str) -> dict:
-    return YAML(typ="safe", pure=True).load(text)
+    return yaml.safe_load(text)
 
 
 def fingerprint(root: Path) -> dict[str, str]:
@@ -193,19 +196,18 @@ def test_citation_and_changelog_name_the_release(released):
     assert f"## [Unreleased]\n\n## [{NEXT}] - {DAY}\n\n{TEST_ENTRY}\n" in changelog
     shipped = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.replace(f"\n\n## [{NEXT}] - {DAY}\n\n{TEST_ENTRY}", "") == shipped
-    assert cffconvert_validate(released / "CITATION.cff").returncode == 0
+    assert cff_errors(released / "CITATION.cff") == []
 
 
-def cffconvert_validate(path: Path) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("cffconvert")
-    return subprocess.run([str(script), "--validate", "-i", str(path)], capture_output=True,
-                          text=True, timeout=120)
+def cff_errors(path: Path) -> list[str]:
+    """What breaks the CFF 1.2.0 rules the file uses (cffconvert's pins clash with sssom's)."""
+    validator = jsonschema.Draft7Validator(CFF_SCHEMA)
+    data = read_cff(path.read_text(encoding="utf-8"))
+    return [error.message for error in validator.iter_errors(data)]
 
 
 def test_the_shipped_citation_file_is_valid_cff_1_2_0(tmp_path):
-    run = cffconvert_validate(REPO / "CITATION.cff")
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "valid according to schema version 1.2.0" in run.stdout
+    assert cff_errors(REPO / "CITATION.cff") == []
     text = (REPO / "CITATION.cff").read_text(encoding="utf-8")
     citation = read_cff(text)
     assert citation["title"] == "LLM ATLAS knowledge graph"
@@ -217,7 +219,7 @@ def test_the_shipped_citation_file_is_valid_cff_1_2_0(tmp_path):
     # the validator can fail: the same file without its authors is refused
     broken = tmp_path / "CITATION.cff"
     broken.write_text(re.sub(r"authors:\n  - name: [^\n]*\n", "", text), encoding="utf-8")
-    assert cffconvert_validate(broken).returncode != 0
+    assert "'authors' is a required property" in cff_errors(broken)
 
 
 @pytest.mark.parametrize("version", [CURRENT, "0.0.0", "0.2", "v0.2.0", "0.2.0-rc.1", "01.2.0",

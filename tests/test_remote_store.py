@@ -67,7 +67,7 @@ def test_build_into_a_remote_engine_resumes_by_skipping_loaded_graphs(engine):
                    {"Content-Type": "application/x-www-form-urlencoded"}).status in (200, 204)
     resumed = cli(*build)
     assert f"loaded 1 graphs ({len(parts[-1].triples)} triples), skipped {len(parts) - 1}" \
-        in resumed.stdout
+        in resumed.stdout, resumed.stderr
     count = request(engine.query_url + "?" + urlencode(
         {"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } "
                   "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/llm-atlas/')) }"}),
