@@ -70,3 +70,17 @@ def test_the_safety_section_names_modules_that_exist_and_what_the_platform_must_
     package = REPO / "service" / "llm_atlas"
     assert sorted(name for name in cited if not (package / name).exists()) == []
     assert "What the platform must provide" in section
+
+
+def test_the_what_is_in_the_graph_counts_are_the_files_counts(knowledge):
+    from llm_atlas.graph_counts import graph_counts
+
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("<!-- counts:")[1].split("<!-- end counts -->")[0]
+    stated = {}
+    for line in block.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] and cells[0] not in ("", "count") and set(cells[1]) - {"-"}:
+            stated[cells[0]] = cells[1]
+    assert stated == graph_counts(knowledge)
+    assert (REPO / "docs" / "images" / "matrix.png").exists()

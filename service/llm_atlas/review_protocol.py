@@ -10,9 +10,10 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .namespaces import ATLAS
+from .namespaces import ATLAS, RDF
 from .review_sheet import SEARCH_DATE, Facts, Row, check_coding
 from .review_turtle import PREFIXES, canonical_names, lit, paper_block, screening_block, work_file
+from .sources import load_graph
 
 CRITERIA = {
     "I1": ("inclusion", "proposes, evaluates or critiques an alignment method",
@@ -142,14 +143,13 @@ def cells_turtle(supported: set[tuple[str, str]]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def supported_cells(rows: list[Row], facts: Facts) -> set[tuple[str, str]]:
-    """(phase, agency problem) pairs some included solution row supports."""
+def supported_cells(annotations: Graph) -> set[tuple[str, str]]:
+    """(phase, agency problem) pairs of the written solution annotations, as /matrix pairs them."""
     out = set()
-    for row in rows:
-        if row.included and row.kind == "solution":
-            for phase in row.phases:
-                for problem, _ in facts.problems_at(ATLAS[row.method], ATLAS[phase]):
-                    out.add((phase, problem.split("/")[-1]))
+    for annotation in annotations.subjects(RDF.type, ATLAS.SolutionAnnotation):
+        for phase in annotations.objects(annotation, ATLAS.aboutPhase):
+            for problem in annotations.objects(annotation, ATLAS.aboutAgencyProblem):
+                out.add((str(phase).split("/")[-1], str(problem).split("/")[-1]))
     return out
 
 
@@ -199,6 +199,6 @@ def write_review(rows: list[Row], again: list[Row], ontology: Graph, out: Path,
     review.mkdir(exist_ok=True)
     (review / "protocol.ttl").write_text(protocol_turtle(rows, again), encoding="utf-8")
     (review / "excluded.ttl").write_text(excluded_turtle(rows), encoding="utf-8")
-    (review / "cells.ttl").write_text(cells_turtle(supported_cells(rows, facts)),
-                                      encoding="utf-8")
+    written = load_graph(sorted(out.glob("*.ttl")))
+    (review / "cells.ttl").write_text(cells_turtle(supported_cells(written)), encoding="utf-8")
     return []

@@ -105,19 +105,21 @@ def read_sheets(paths: list[Path]) -> tuple[list[Row], list[Row]]:
     A key may appear once, except as a later exclusion under E2 (a search of another batch
     returned a work already in the review): that row only adds its search to the work.
     """
+    every = [row for path in paths for row in read_sheet(path)]
+    by_key: dict[str, list[Row]] = {}
+    for row in every:
+        by_key.setdefault(row.key, []).append(row)
     rows: list[Row] = []
     again: list[Row] = []
-    seen: dict[str, Row] = {}
-    for path in paths:
-        for row in read_sheet(path):
-            first = seen.get(row.key)
-            if first is None:
-                seen[row.key] = row
-                rows.append(row)
-            elif not row.included and row.criterion == "E2":
-                again.append(replace(row, decision=first.decision))
-            else:
-                raise SheetError(f"{row.key} is in both {first.sheet} and {row.sheet}")
+    for key, found in by_key.items():
+        first = [r for r in found if r.included or r.criterion != "E2"]
+        if len(first) != 1 and len(found) > 1:
+            sheets = ", ".join(r.sheet for r in found)
+            raise SheetError(f"{key} is in several sheets ({sheets}) and not as one work plus "
+                             "exclusions under E2")
+        keeper = first[0] if first else found[0]
+        rows.append(keeper)
+        again += [replace(r, decision=keeper.decision) for r in found if r is not keeper]
     return rows, again
 
 
