@@ -22,7 +22,7 @@ from .security_headers import HEADERS
 
 PLACEHOLDER_SITE = "https://llm-atlas.example.org"
 REDIRECT_ORDER = ("turtle", "rdfxml", "jsonld", "ntriples")
-OPTIONAL_PAGES = ("/matrix",)  # other areas' pages, copied when the app serves them
+OPTIONAL_PAGES = ("/matrix", "/review")  # other areas' pages, copied when the app serves them
 
 
 @dataclass
