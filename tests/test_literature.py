@@ -66,7 +66,7 @@ def test_every_paper_has_an_identifier_and_a_full_author_list(annotations):
                    for p in (ATLAS.arxivId, BIBO.doi, ATLAS.standardNumber, ATLAS.celexNumber))
         creators = set(annotations.objects(paper, DCTERMS.creator))
         count = annotations.value(paper, ATLAS.authorCount)
-        assert count.datatype == XSD.positiveInteger
+        assert count.datatype == XSD.integer
         assert len(creators) == int(count), paper
         for creator in creators:
             assert len(list(annotations.objects(creator, FOAF.name))) == 1, creator

@@ -77,7 +77,7 @@ paper:akerlof-1970-lemons
     dcterms:title "The Market for \\"Lemons\\"" ;
     dcterms:creator person:george-akerlof ;
     dcterms:bibliographicCitation "George A. Akerlof (1970). The Market for \\"Lemons\\"." ;
-    atlas:authorCount "1"^^xsd:positiveInteger ;
+    atlas:authorCount "1"^^xsd:integer ;
     dcterms:issued "1970"^^xsd:gYear ;
     bibo:doi "10.2307/1879431" ;
     rdfs:seeAlso <https://doi.org/10.2307/1879431> .
@@ -120,7 +120,7 @@ def expected_full() -> Graph:
         (paper, DCTERMS.bibliographicCitation, Literal(
             'Jane Q. Doe, OpenAI, Jérémy Scheurer (2024). Every Field: "Quotes", a \\ '
             "backslash and ünïcödé? Proceedings of Everything.")),
-        (paper, ATLAS.authorCount, Literal("3", datatype=XSD.positiveInteger)),
+        (paper, ATLAS.authorCount, Literal("3", datatype=XSD.integer)),
         (paper, DCTERMS.issued, Literal("2024", datatype=XSD.gYear)),
         (paper, ATLAS.venue, Literal("Proceedings of Everything")),
         (paper, ATLAS.venueYear, Literal("2025", datatype=XSD.gYear)),

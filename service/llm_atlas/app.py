@@ -46,17 +46,27 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
     http_errors.init_app(app)
     body_gate.init_app(app)
     security_headers.init_app(app)
-    from . import bp_documents, bp_home, bp_matrix, bp_meta, bp_queries, bp_sparql, bp_store
+    from . import (
+        bp_documents,
+        bp_home,
+        bp_matrix,
+        bp_meta,
+        bp_queries,
+        bp_sparql,
+        bp_store,
+        bp_versions,
+    )
 
     for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp, bp_queries.bp, bp_matrix.bp,
-                      bp_documents.bp, bp_home.bp):
+                      bp_versions.bp, bp_documents.bp, bp_home.bp):
         app.register_blueprint(blueprint)
-    from . import bp_annotations, bp_review, bp_validate, web_reports
+    from . import bp_annotations, bp_mappings, bp_review, bp_validate, web_reports
 
     web_reports.init_app(app)
     app.register_blueprint(bp_review.bp)
     app.register_blueprint(bp_validate.bp)
     app.register_blueprint(bp_annotations.bp)
+    app.register_blueprint(bp_mappings.bp)
 
     @app.after_request
     def cors(response):

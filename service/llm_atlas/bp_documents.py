@@ -73,6 +73,8 @@ def page(document: Document, path: str) -> str:
 @bp.route("/shapes/")
 @bp.route("/shapes/<path:rest>")
 @bp.route("/resource/<path:rest>")
+@bp.route("/graph/<path:rest>")
+@bp.route("/mappings/<path:rest>")
 def dereference(ext: str | None = None, rest: str | None = None) -> Response:
     """Answer an IRI of ours in the format asked for by extension or Accept."""
     path, extension = split_extension(request.path, EXTENSIONS)

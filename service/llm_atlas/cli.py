@@ -74,6 +74,29 @@ def check(root: str | None, no_reasoning: bool) -> None:
     sys.exit(EXIT_OK if report.ok else EXIT_INVALID)
 
 
+@main.command("release")
+@click.argument("version")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder for the dumps, VoID and "
+              "SHA256SUMS (default: ROOT/releases/VERSION).")
+@click.option("--root", type=click.Path(file_okay=False), help="The repository checkout to "
+              "release (holding ontology/, annotations/, CITATION.cff, CHANGELOG.md); default: "
+              "the source tree.")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Release date YYYY-MM-DD (default: today, UTC).")
+def release_command(version: str, out: str | None, root: str | None, day) -> None:
+    """Release VERSION: bump the ontology's header, snapshot it, dump the knowledge graph.
+
+    Exit 0 released, 1 the checks of `llm-atlas check` failed, 2 refused (a version that is not
+    MAJOR.MINOR.PATCH or not greater than the current one, a missing file); 1 and 2 write nothing.
+    """
+    from datetime import UTC, datetime
+
+    from .cli_release import run_release
+
+    when = day.date() if day else datetime.now(UTC).date()
+    sys.exit(run_release(version, out, root, when))
+
+
 @main.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--format", "rdf_format", type=click.Choice(["turtle", "trig", "json-ld", "xml",

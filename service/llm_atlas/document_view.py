@@ -234,9 +234,23 @@ def document_context(document: Document, found: Facts, link: Link) -> dict:
         "incoming": _grouped(in_rows, render, in_provenance),
         "sourced": sourced,
         "mentions": _mentions(found.mentions, render, in_provenance),
+        "mappings": mapping_rows(found.mappings, render),
         "contents": index(found.contents, render) if document.graph else None,
         "graph": document.graph,
     }
+
+
+def mapping_rows(rows: list[dict[str, Node]], render: Renderer) -> list[dict]:
+    """The term's SSSOM mappings: match predicate, external term (a link only when it is
+    http(s), as every link from data) under its label in its vocabulary, and the reason."""
+    out = []
+    for row in rows:
+        target = render.cell(row["object"])
+        if row.get("objectLabel") is not None:
+            target = {**target, "text": str(row["objectLabel"])}
+        out.append({"predicate": render.cell(row["predicate"]), "object": target,
+                    "comment": str(row.get("comment", ""))})
+    return sorted(out, key=lambda r: (r["predicate"]["text"], r["object"]["title"]))
 
 
 def _mentions(rows: list[dict[str, Node]], render: Renderer,

@@ -19,6 +19,7 @@ from . import negotiation as neg
 from .iris import document_path, local_path
 from .linked_data import minted
 from .security_headers import HEADERS
+from .sources import find_sources
 
 PLACEHOLDER_SITE = "https://llm-atlas.example.org"
 REDIRECT_ORDER = ("turtle", "rdfxml", "jsonld", "ntriples")
@@ -36,14 +37,14 @@ class ExportReport:
 
 
 def document_urls(app: Flask) -> list[str]:
-    """The URL of every format-specific document of every IRI we mint, sorted."""
+    """The URL of every format-specific document of every IRI we mint and every release."""
     state = app.extensions["llm_atlas"]
     base = state.settings.base_iri
-    urls = []
-    for iri in minted(state.store, base):
-        path = local_path(iri, base)
-        urls += [document_path(path, f.extension) for f in neg.DOCUMENTS]
-    return urls
+    paths = [local_path(iri, base) for iri in minted(state.store, base)]
+    # released versions the store does not name (older than the current one) are served too
+    paths += [f"/ontology/{v}" for v in find_sources(state.settings.sources).version_snapshots()]
+    return [document_path(path, f.extension) for path in dict.fromkeys(paths)
+            for f in neg.DOCUMENTS]
 
 
 def static_urls(app: Flask) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .mappings import MAPPINGS_GRAPH, mapping_graph, read_mapping_set
 from .namespaces import ATLAS, BASE_IRI, OA, ONTOLOGY_IRI
 from .sources import Sources
 
@@ -41,6 +42,13 @@ def read_triples(path: Path) -> list[ox.Triple]:
     """Parse a file with pyoxigraph (fast, and no network: it resolves nothing)."""
     quads = ox.parse(path=str(path), format=_FORMATS[path.suffix.lower()])
     return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+
+
+def mapping_triples(path: Path) -> list[ox.Triple]:
+    """The SSSOM mapping set's RDF (mappings.py), as the store's triples."""
+    text = mapping_graph(read_mapping_set(path)).serialize(format="nt")
+    return [ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
 
 
 def _description(node, by_subject: dict) -> list[ox.Triple]:
@@ -96,6 +104,9 @@ def shipped_graphs(sources: Sources) -> list[GraphPart]:
     if sources.inferred_file.exists():
         parts.append(GraphPart(INFERRED_GRAPH, tuple(read_triples(sources.inferred_file)),
                                "inferred.ttl"))
+    if sources.mappings_file.exists():
+        parts.append(GraphPart(MAPPINGS_GRAPH, tuple(mapping_triples(sources.mappings_file)),
+                               sources.mappings_file.name))
     shapes = read_triples(sources.annotation_shapes_file) + read_triples(
         sources.metadata_shapes_file)
     parts.append(GraphPart(SHAPES_GRAPH, tuple(shapes), "shapes"))

@@ -151,6 +151,8 @@ class Facts:
     labels: dict[str, str] = field(default_factory=dict)
     # the owl:Axiom rows of statements about the IRI or sourced from it (iri_provenance.rq)
     provenance: list[dict[str, Node]] = field(default_factory=list)
+    # the SSSOM mappings to other vocabularies whose subject is the IRI (iri_mappings.rq)
+    mappings: list[dict[str, Node]] = field(default_factory=list)
 
 
 def facts(store, document: Document) -> Facts:
@@ -166,6 +168,7 @@ def facts(store, document: Document) -> Facts:
             found.incoming.append((row["other"], row["property"], graph == INFERRED_GRAPH))
     found.mentions = select(store, "iri_mentions", iri=document.iri)
     found.provenance = select(store, "iri_provenance", iri=document.iri)
+    found.mappings = select(store, "iri_mappings", iri=document.iri)
     if document.graph is not None:
         for row in select(store, "iri_contents", graph=document.graph):
             types = found.contents.setdefault(str(row["resource"]), set())
@@ -177,6 +180,7 @@ def facts(store, document: Document) -> Facts:
     named |= {str(t) for types in found.contents.values() for t in types} | set(found.contents)
     named |= {str(row[k]) for row in found.mentions for k in ("annotation", "property")}
     named |= {str(v) for row in found.provenance for v in row.values() if isinstance(v, URIRef)}
+    named |= {str(row["predicate"]) for row in found.mappings}
     named.add(document.iri)
     found.labels = labels(store, sorted(named))
     return found

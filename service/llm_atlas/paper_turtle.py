@@ -14,10 +14,12 @@ from dataclasses import dataclass
 PREFIX_BLOCK = """\
 @prefix atlas:   <https://w3id.org/llm-atlas/ontology/> .
 @prefix paper:   <https://w3id.org/llm-atlas/resource/paper/> .
+@prefix work:    <https://w3id.org/llm-atlas/resource/work/> .
 @prefix person:  <https://w3id.org/llm-atlas/resource/person/> .
 @prefix org:     <https://w3id.org/llm-atlas/resource/organization/> .
 @prefix ann:     <https://w3id.org/llm-atlas/resource/annotation/> .
 @prefix agent:   <https://w3id.org/llm-atlas/resource/agent/> .
+@prefix review:  <https://w3id.org/llm-atlas/resource/review/> .
 @prefix owl:     <http://www.w3.org/2002/07/owl#> .
 @prefix oa:      <http://www.w3.org/ns/oa#> .
 @prefix prov:    <http://www.w3.org/ns/prov#> .
@@ -157,7 +159,7 @@ def paper_lines(record: PaperRecord) -> list[str]:
              f"dcterms:title {turtle_string(record.title)}",
              f"dcterms:creator {creators}",
              f"dcterms:bibliographicCitation {turtle_string(citation(record))}",
-             f'atlas:authorCount "{len({c.qname for c in record.creators})}"^^xsd:positiveInteger',
+             f'atlas:authorCount "{len({c.qname for c in record.creators})}"^^xsd:integer',
              f'dcterms:issued "{record.issued:04d}"^^xsd:gYear']
     if record.venue:
         lines.append(f"atlas:venue {turtle_string(record.venue)}")

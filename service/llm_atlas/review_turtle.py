@@ -10,27 +10,10 @@ from __future__ import annotations
 from rdflib import URIRef
 
 from .namespaces import ATLAS
-from .paper_turtle import Creator, PaperRecord, paper_lines
+from .paper_turtle import PREFIX_BLOCK, Creator, PaperRecord, paper_lines
 from .review_sheet import REVIEW, Facts, Row
 
-PREFIXES = """@prefix atlas:   <https://w3id.org/llm-atlas/ontology/> .
-@prefix paper:   <https://w3id.org/llm-atlas/resource/paper/> .
-@prefix work:    <https://w3id.org/llm-atlas/resource/work/> .
-@prefix person:  <https://w3id.org/llm-atlas/resource/person/> .
-@prefix org:     <https://w3id.org/llm-atlas/resource/organization/> .
-@prefix ann:     <https://w3id.org/llm-atlas/resource/annotation/> .
-@prefix agent:   <https://w3id.org/llm-atlas/resource/agent/> .
-@prefix review:  <https://w3id.org/llm-atlas/resource/review/> .
-@prefix owl:     <http://www.w3.org/2002/07/owl#> .
-@prefix oa:      <http://www.w3.org/ns/oa#> .
-@prefix prov:    <http://www.w3.org/ns/prov#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix foaf:    <http://xmlns.com/foaf/0.1/> .
-@prefix bibo:    <http://purl.org/ontology/bibo/> .
-@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
-@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
-"""
+PREFIXES = PREFIX_BLOCK  # one prefix block for every file the project writes
 CURATORS = "agent:llm-atlas-curators"
 SOLUTION_RATIONALE = (
     "Places the paper in the problem-solution space: the method is the paper's own, the mechanism "

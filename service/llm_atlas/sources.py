@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from .namespaces import bind_prefixes
 from .rdfio import EXTENSION_FORMATS, parse_file
 
 SOURCES_ENV = "LLM_ATLAS_SOURCES"
+# A release number as owl:versionInfo holds it: MAJOR.MINOR.PATCH, no leading zeros.
+SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 _PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 _SOURCE_TREE = Path(__file__).resolve().parents[2]
 
@@ -36,12 +39,22 @@ class Sources:
         return self.root / "ontology" / "inferred.ttl"
 
     @property
+    def mappings_file(self) -> Path:
+        """The SSSOM mapping set that links our terms to other AI risk vocabularies."""
+        return self.root / "mappings" / "llm-atlas.sssom.tsv"
+
+    @property
     def annotation_shapes_file(self) -> Path:
         return self.root / "ontology" / "shapes" / "annotations.ttl"
 
     @property
     def metadata_shapes_file(self) -> Path:
         return self.root / "ontology" / "shapes" / "metadata.ttl"
+
+    @property
+    def versions_dir(self) -> Path:
+        """Released snapshots of the ontology (`llm-atlas release`), never loaded as knowledge."""
+        return self.root / "ontology" / "versions"
 
     @property
     def annotations_dir(self) -> Path:
@@ -57,6 +70,12 @@ class Sources:
             p for p in self.annotations_dir.rglob("*")
             if p.is_file() and p.suffix.lower() in EXTENSION_FORMATS
         )
+
+    def version_snapshots(self) -> dict[str, Path]:
+        """Every released ontology snapshot, by version, oldest first."""
+        found = [p for p in self.versions_dir.glob("*.ttl") if SEMVER.fullmatch(p.stem)]
+        ordered = sorted(found, key=lambda p: version_key(p.stem))
+        return {p.stem: p for p in ordered}
 
     def query_files(self) -> list[Path]:
         return sorted(self.queries_dir.glob("*.rq"))
@@ -78,6 +97,15 @@ class Sources:
 
     def annotations_graph(self) -> Graph:
         return load_graph(self.annotation_files())
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    """A release number as a tuple that sorts as versions do (0.10.0 after 0.9.0)."""
+    match = SEMVER.fullmatch(version)
+    if match is None:
+        raise ValueError(f"{version!r} is not a release number MAJOR.MINOR.PATCH")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
 
 
 def load_graph(files: list[Path]) -> Graph:
