@@ -166,7 +166,9 @@ def test_pages_about_stored_data_link_only_web_iris(client, path, shown):
     assert all(text in page.text for text in shown)
 
 
-HTML_ROUTES = ["/", "/search?q=moral", "/sparql", "/queries", "/matrix", "/ontology/MoralHazard",
+HTML_ROUTES = ["/", "/search?q=moral", "/sparql", "/queries", "/matrix", "/review",
+               "/resource/review/protocol", "/resource/work/klein-1978-vertical-integration",
+               "/ontology/MoralHazard",
                "/resource/paper/kaltenpoth-2025-llm-atlas", "/validate"]
 
 

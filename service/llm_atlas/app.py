@@ -60,9 +60,10 @@ def create_app(settings: Settings | None = None, store=None) -> Flask:
     for blueprint in (bp_sparql.bp, bp_store.bp, bp_meta.bp, bp_queries.bp, bp_matrix.bp,
                       bp_versions.bp, bp_documents.bp, bp_home.bp):
         app.register_blueprint(blueprint)
-    from . import bp_annotations, bp_mappings, bp_validate, web_reports
+    from . import bp_annotations, bp_mappings, bp_review, bp_validate, web_reports
 
     web_reports.init_app(app)
+    app.register_blueprint(bp_review.bp)
     app.register_blueprint(bp_validate.bp)
     app.register_blueprint(bp_annotations.bp)
     app.register_blueprint(bp_mappings.bp)

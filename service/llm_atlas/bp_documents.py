@@ -10,12 +10,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
+from rdflib import RDF, URIRef
 
 from . import negotiation as neg
 from .document_view import document_context
 from .http_errors import NotFound
 from .iris import document_path, href, iri_for_path, split_extension
 from .linked_data import Document, facts, minted, rdf_graph, resolve, serialize
+from .review_view import review_sections
 from .site_search import closest
 from .web_common import query_slot, state
 
@@ -53,9 +55,13 @@ def _not_found(iri: str, path: str) -> NotFound:
 
 
 def page(document: Document, path: str) -> str:
-    """The HTML page about an IRI."""
-    context = document_context(document, facts(state().store, document), link)
-    return render_template("document.html", formats=format_links(path), **context)
+    """The HTML page about an IRI, with what the literature review says about it."""
+    store = state().store
+    found = facts(store, document)
+    context = document_context(document, found, link)
+    types = {str(t) for t in found.description.objects(URIRef(document.iri), RDF.type)}
+    return render_template("document.html", formats=format_links(path), link=link,
+                           review=review_sections(store, document.iri, types), **context)
 
 
 @bp.route("/ontology")

@@ -17,7 +17,7 @@ from . import negotiation as neg
 from .bp_meta import internal_query
 from .iris import href
 from .linked_data import bind_values
-from .matrix import CLAIM_PROPERTIES, CSV_COLUMNS, build_matrix, csv_rows
+from .matrix import CLAIM_PROPERTIES, CSV_COLUMNS, build_matrix, csv_rows, gap_reasons
 from .provenance import ALL_STATUSES, STATUS_FILTERS, UnknownStatusFilter, is_web_link
 from .provenance import status_filter as parse_status
 from .web_common import query_slot, state
@@ -54,7 +54,9 @@ def matrix(ext: str | None = None) -> Response:
         _, rows = store.query(_matrix_query(), solution_format="json")
         _, labels = store.query(internal_query("labels"), solution_format="json")
         _, provenance = store.query(_provenance_query(status), solution_format="json")
-    structure = build_matrix(rows, labels, provenance, filtered=status is not None)
+        _, gaps = store.query(internal_query("cell_gaps"), solution_format="json")
+    structure = build_matrix(rows, labels, provenance, filtered=status is not None,
+                             reasons=gap_reasons(gaps))
     structure["filter"] = {"status": str(status) if status is not None else None}
     if fmt.name == "csv":
         out = io.StringIO()

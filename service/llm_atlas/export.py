@@ -23,7 +23,7 @@ from .sources import find_sources
 
 PLACEHOLDER_SITE = "https://llm-atlas.example.org"
 REDIRECT_ORDER = ("turtle", "rdfxml", "jsonld", "ntriples")
-OPTIONAL_PAGES = ("/matrix",)  # other areas' pages, copied when the app serves them
+OPTIONAL_PAGES = ("/matrix", "/review")  # other areas' pages, copied when the app serves them
 
 
 @dataclass

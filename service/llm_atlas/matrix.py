@@ -60,12 +60,24 @@ class _Claims:
         return [c for p, o in pairs for c in self.support.get((paper, p, o), [])]
 
 
+def gap_reasons(cells_json: bytes) -> dict[tuple[str, str], str]:
+    """(phase, problem) -> the curators' reason why the cell has no paper (cell_gaps.rq)."""
+    out: dict[tuple[str, str], str] = {}
+    for row in json.loads(cells_json)["results"]["bindings"]:
+        key = (row["phase"]["value"], row["problem"]["value"])
+        # two reasons for one cell would be a data error; keep one, the same on every request
+        out[key] = min(out.get(key, row["gapReason"]["value"]), row["gapReason"]["value"])
+    return out
+
+
 def build_matrix(matrix_json: bytes, labels_json: bytes, provenance_json: bytes,
-                 filtered: bool = False) -> dict:
+                 filtered: bool = False,
+                 reasons: dict[tuple[str, str], str] | None = None) -> dict:
     """Group the matrix query's rows into cells; a cell without papers is a research gap.
 
     `provenance_json` answers statement_provenance.rq; `filtered` says that it was asked for one
     status only, so that claims it lacks are left out rather than shown without a status.
+    `reasons` are the recorded gap reasons (gap_reasons); a cell without one has None.
     """
     labels = {b["term"]["value"]: b["label"]["value"]
               for b in json.loads(labels_json)["results"]["bindings"]}
@@ -126,7 +138,8 @@ def build_matrix(matrix_json: bytes, labels_json: bytes, provenance_json: bytes,
             entries = [mechanism_entry(mech, methods, phase, problem)
                        for mech, methods in sorted(mechanisms.items())]
             out_cells.append({"phase": phase, "problem": problem, "gap": gap, "mechanisms": [
-                e for e in entries if e["claims"] or e["methods"] or not filtered]})
+                e for e in entries if e["claims"] or e["methods"] or not filtered],
+                "gapReason": (reasons or {}).get((phase, problem))})
     return {"phases": [{**term(p), "order": phases[p]} for p in ordered_phases],
             "problems": [term(p) for p in ordered_problems], "cells": out_cells}
 
@@ -145,12 +158,13 @@ def all_claims(matrix: dict) -> list[dict]:
 
 CSV_COLUMNS = ["phase", "problem", "mechanism", "method", "paper", "status", "claim_of",
                "subject", "predicate", "object", "claim_status", "claim_source", "citation",
-               "rationale", "rule"]
+               "rationale", "rule", "gapReason"]
 
 
 def csv_rows(matrix: dict) -> list[dict]:
     """The matrix as one row per claim in its place (CSV_COLUMNS); `status` is the paper's
-    annotation's own status, `claim_status` the claim's. A cell without claims is one row."""
+    annotation's own status, `claim_status` the claim's, `gapReason` on every row of a cell
+    recorded as a gap. A cell without claims is one row."""
     out: list[dict] = []
 
     def emit(place: dict, of: str, claims: list[dict]) -> None:
@@ -162,7 +176,8 @@ def csv_rows(matrix: dict) -> list[dict]:
                         "rule": claim["rule"]})
 
     for cell in matrix["cells"]:
-        place = {"phase": cell["phase"], "problem": cell["problem"]}
+        place = {"phase": cell["phase"], "problem": cell["problem"],
+                 "gapReason": cell.get("gapReason")}
         if not cell["mechanisms"]:
             out.append(dict(place))
         for mech in cell["mechanisms"]:
