@@ -131,23 +131,53 @@ def test_self_selection_now_has_papers(knowledge):
     assert ATLAS.ModelCascade in annotated
 
 
-def test_every_cell_is_supported_or_explained(annotations):
+def allowed_by_stage(knowledge, phase, problem) -> bool:
+    """The stage rule: an asymmetry that causes the problem is at the phase's contract stage."""
+    stage = knowledge.value(phase, ATLAS.stage)
+    return any((a, ATLAS.stage, stage) in knowledge
+               for a in knowledge.subjects(ATLAS.causes, problem))
+
+
+def supporting(knowledge, phase, problem) -> set:
+    """Solution annotations that place a paper in the cell as /matrix does: the annotation is
+    about the phase and the problem, and its method is applicable in the phase and realizes a
+    mechanism that addresses the problem, which the stage rule allows there."""
+    if not allowed_by_stage(knowledge, phase, problem):
+        return set()
+    found = set()
+    for annotation in knowledge.subjects(ATLAS.aboutPhase, phase):
+        method = knowledge.value(annotation, ATLAS.aboutMethod)
+        if ((annotation, RDF.type, ATLAS.SolutionAnnotation) in knowledge
+                and (annotation, ATLAS.aboutAgencyProblem, problem) in knowledge
+                and (method, ATLAS.applicableIn, phase) in knowledge
+                and any((m, ATLAS.addresses, problem) in knowledge
+                        for m in knowledge.objects(method, ATLAS.realizes))):
+            found.add(annotation)
+    return found
+
+
+def test_every_cell_is_supported_or_explained(knowledge, annotations):
     cells = list(annotations.subjects(RDF.type, ATLAS.ProblemSolutionCell))
     assert len(cells) == 12
     for cell in cells:
         phase = annotations.value(cell, ATLAS.cellPhase)
         problem = annotations.value(cell, ATLAS.cellProblem)
-        supported = any(
-            (a, ATLAS.aboutAgencyProblem, problem) in annotations
-            for a in annotations.subjects(ATLAS.aboutPhase, phase)
-            if (a, RDF.type, ATLAS.SolutionAnnotation) in annotations)
         reason = annotations.value(cell, ATLAS.gapReason)
-        assert supported != (reason is not None), (phase, problem)
+        assert bool(supporting(knowledge, phase, problem)) != (reason is not None), (phase, problem)
 
 
-def test_at_least_half_the_cells_are_supported(annotations):
-    explained = list(annotations.subject_objects(ATLAS.gapReason))
-    assert len(explained) <= 6
+def test_every_cell_the_stage_rule_allows_has_papers(knowledge, annotations):
+    # the gaps are the cells the theory rules out (adverse selection and hold-up are ex ante,
+    # moral hazard ex post), never cells the review simply found no paper for
+    for cell in annotations.subjects(RDF.type, ATLAS.ProblemSolutionCell):
+        phase = annotations.value(cell, ATLAS.cellPhase)
+        problem = annotations.value(cell, ATLAS.cellProblem)
+        if allowed_by_stage(knowledge, phase, problem):
+            assert supporting(knowledge, phase, problem), (phase, problem)
+    allowed = [c for c in annotations.subjects(RDF.type, ATLAS.ProblemSolutionCell)
+               if allowed_by_stage(knowledge, annotations.value(c, ATLAS.cellPhase),
+                                   annotations.value(c, ATLAS.cellProblem))]
+    assert len(allowed) == 5  # model selection x {adverse selection, hold-up}, 3 ex post x moral hazard
 
 
 @pytest.mark.parametrize("method", [
@@ -183,4 +213,8 @@ def test_a_search_found_again_by_a_later_batch_points_at_the_included_paper(anno
     assert again
     for row in again:
         searches = set(annotations.subjects(ATLAS.returned, URIRef(f"{PAPER}{row.key}")))
-        assert URIRef(f"{RES}review/{row.search_id}") in searches
+        assert searches, row.key
+        if row.search_query:
+            assert URIRef(f"{RES}review/{row.search_id}") in searches
+        else:  # a duplicate noted without a search of its own adds none
+            assert (URIRef(f"{RES}review/{row.search_id}"), None, None) not in annotations

@@ -147,6 +147,11 @@ def test_citation_keeps_every_creator_in_order_and_no_double_full_stop():
         "A B (2020). Why? Venue."
 
 
+def test_the_citation_of_a_work_without_creators_starts_at_its_year():
+    # excluded works whose author lists were never settled are written without creators
+    assert citation(PaperRecord("x", "SycEval", (), 2025)) == "(2025). SycEval."
+
+
 def test_a_paper_without_creators_or_with_a_nameless_one_is_refused():
     with pytest.raises(ValueError, match="no creators"):
         paper_turtle(PaperRecord("x-2020-y", "Y", (), 2020, arxiv_id="2001.00001"))

@@ -119,7 +119,9 @@ def paper_slug(first_family: str, year: int, title: str) -> str:
 def citation(record: PaperRecord) -> str:
     """ "Name1, Name2 (YEAR). Title. Venue." with every creator in order."""
     names = ", ".join(c.name for c in record.creators)
-    parts = [f"{names} ({record.issued}).", _sentence(record.title)]
+    # a work excluded before its authors were settled has none: the citation starts at the year
+    parts = [f"{names} ({record.issued})." if names else f"({record.issued}).",
+             _sentence(record.title)]
     if record.venue:
         parts.append(_sentence(record.venue))
     return " ".join(parts)

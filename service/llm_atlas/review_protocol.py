@@ -99,7 +99,9 @@ def protocol_turtle(rows: list[Row], again: list[Row]) -> str:
         parts.append(f"review:source-{name.replace('_', '-')} a atlas:BibliographicSource ;\n"
                      f"    rdfs:label {lit(label)}@en .")
     searches: dict[str, list[Row]] = {}
-    for row in [*rows, *again]:
+    # a duplicate found again without a search of its own (its sheet records no query) adds
+    # no search: the work stays returned by the search that first found it
+    for row in [*rows, *(r for r in again if r.search_query)]:
         searches.setdefault(row.search_id, []).append(row)
     for search_id, found in sorted(searches.items()):
         first = found[0]
@@ -143,13 +145,26 @@ def cells_turtle(supported: set[tuple[str, str]]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def supported_cells(annotations: Graph) -> set[tuple[str, str]]:
-    """(phase, agency problem) pairs of the written solution annotations, as /matrix pairs them."""
+def supported_cells(annotations: Graph, facts: Facts) -> set[tuple[str, str]]:
+    """(phase, agency problem) cells a written solution annotation supports, as /matrix counts.
+
+    An annotation about several phases and problems supports only the pairs the stage rule joins
+    (the problem's asymmetry at the phase's contract stage, the method applicable there), not
+    every pair of its phases and problems: a routing paper coded at Model Selection and
+    Deployment against adverse selection supports Model Selection x Adverse Selection only.
+    """
     out = set()
     for annotation in annotations.subjects(RDF.type, ATLAS.SolutionAnnotation):
+        method = annotations.value(annotation, ATLAS.aboutMethod)
+        if method not in facts.realizes:
+            continue
+        problems = set(annotations.objects(annotation, ATLAS.aboutAgencyProblem))
         for phase in annotations.objects(annotation, ATLAS.aboutPhase):
-            for problem in annotations.objects(annotation, ATLAS.aboutAgencyProblem):
-                out.add((str(phase).split("/")[-1], str(problem).split("/")[-1]))
+            if phase not in facts.applicable.get(method, ()):
+                continue
+            for problem, _ in facts.problems_at(method, phase):
+                if problem in problems:
+                    out.add((str(phase).split("/")[-1], str(problem).split("/")[-1]))
     return out
 
 
@@ -200,5 +215,5 @@ def write_review(rows: list[Row], again: list[Row], ontology: Graph, out: Path,
     (review / "protocol.ttl").write_text(protocol_turtle(rows, again), encoding="utf-8")
     (review / "excluded.ttl").write_text(excluded_turtle(rows), encoding="utf-8")
     written = load_graph(sorted(out.glob("*.ttl")))
-    (review / "cells.ttl").write_text(cells_turtle(supported_cells(written)), encoding="utf-8")
+    (review / "cells.ttl").write_text(cells_turtle(supported_cells(written, facts)), encoding="utf-8")
     return []
