@@ -40,6 +40,7 @@ from .remote_text import (
     graph_ask,
     insert_operations,
     plain_bnode_labels,
+    virtuoso_dataset,
     with_prologue,
 )
 from .results import GRAPH_FORMATS, ResultTooLarge, encode_result
@@ -177,20 +178,25 @@ class RemoteStore:
         # would make it send `update=`); our lexer knows the form.
         analysis = analyse(text, base_given=base_iri is not None)
         form = analysis.form or "SELECT"
-        if form == "DESCRIBE" and self.dialect is None:
+        has_dataset = default_graphs is not None or named_graphs is not None
+        if self.dialect is None and (form == "DESCRIBE" or has_dataset):
             self.query("ASK { }", timeout=timeout)  # learn the dialect first
-        pragma = VIRTUOSO_CBD if form == "DESCRIBE" and self.dialect == "virtuoso" else ""
+        virtuoso = self.dialect == "virtuoso"
+        pragma = VIRTUOSO_CBD if form == "DESCRIBE" and virtuoso else ""
+        defaults, named = list(default_graphs or []), list(named_graphs or [])
+        if has_dataset:
+            # An empty side of a dataset is an IRI that names nothing: sent as no graphs at
+            # all, Virtuoso would give the side all its graphs (and so would every engine
+            # when both sides are empty).
+            defaults, named = defaults or [EMPTY_DATASET_GRAPH], named or [EMPTY_DATASET_GRAPH]
+            if virtuoso and not analysis.has_dataset_clause:
+                pragma += virtuoso_dataset(defaults, named)
+                defaults, named = [], []
         wrapper = self._wrapper(self.query_url, timeout)
         # Virtuoso refuses a second BASE: a query's own BASE is left to stand alone
         wrapper.setQuery(with_prologue(text, None if analysis.bases else base_iri,
                                        pragma=pragma))
         wrapper.queryType = form
-        defaults, named = list(default_graphs or []), list(named_graphs or [])
-        if default_graphs is not None or named_graphs is not None:
-            # An empty side of a dataset is an IRI that names nothing: sent as no graphs at
-            # all, Virtuoso would give the side all its graphs (and so would every engine
-            # when both sides are empty).
-            defaults, named = defaults or [EMPTY_DATASET_GRAPH], named or [EMPTY_DATASET_GRAPH]
         for graph in defaults:
             wrapper.addDefaultGraph(graph)
         for graph in named:

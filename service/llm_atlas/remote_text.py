@@ -44,6 +44,19 @@ def checked(iri: str) -> str:
     return iri
 
 
+def virtuoso_dataset(defaults: list[str], named: list[str]) -> str:
+    """A dataset as Virtuoso's `define input:` pragmas, in place of the protocol's parameters.
+
+    Virtuoso repeats every `default-graph-uri` and `named-graph-uri` of a request as a response
+    header of its own (X-SPARQL-default-graph); past 100 of them Python's http.client refuses
+    the answer ("got more than 100 headers"), and the knowledge graph has more graphs than that.
+    The pragmas name the same dataset (a query's own FROM would win over them, so a query with
+    dataset clauses keeps the parameters).
+    """
+    return "".join([*(f"define input:default-graph-uri <{checked(g)}>\n" for g in defaults),
+                    *(f"define input:named-graph-uri <{checked(g)}>\n" for g in named)])
+
+
 def with_prologue(text: str, base_iri: str | None, *, pragma: str = "") -> str:
     """The text with an engine pragma (it must come first) and our base IRI declared.
 
