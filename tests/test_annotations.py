@@ -74,7 +74,10 @@ def test_each_curation_row_is_annotated_on_each_of_its_papers(annotations, metho
     for row in rows:
         assert row.mechanism == ATLAS[mechanism]
         annotated_phases = set(annotations.objects(row.ann, ATLAS.aboutPhase))
-        assert annotated_phases == {ATLAS[p] for p in phases}, row.ann
+        if paper_keys(row.arxiv, row.doi) & papers:  # the curation row's own papers
+            assert annotated_phases == {ATLAS[p] for p in phases}, row.ann
+        else:  # a paper the review coded: some of the method's phases, those it studies
+            assert annotated_phases and annotated_phases <= {ATLAS[p] for p in phases}, row.ann
         # every solution annotation carries a curated phase, so as a whole it is curation; its
         # method and mechanism are the paper's own statements only for the paper's four pairs
         assert row.status == ATLAS.CuratorInference, row.ann
