@@ -8,7 +8,6 @@ from click.testing import CliRunner
 
 from llm_atlas.cli import main
 
-
 # the papers a broken copy keeps: a check of all 190 files takes two minutes, and what these
 # tests break is found in one file as well as in all
 # (one paper for each cell of the matrix that has one, as the cell shape asks)

@@ -19,8 +19,8 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from backends import service_on
-from llm_atlas.remote import RemoteStore
 from live import request
+from llm_atlas.remote import RemoteStore
 
 NT = {"Content-Type": "application/n-triples"}
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}

@@ -177,7 +177,8 @@ def test_every_cell_the_stage_rule_allows_has_papers(knowledge, annotations):
     allowed = [c for c in annotations.subjects(RDF.type, ATLAS.ProblemSolutionCell)
                if allowed_by_stage(knowledge, annotations.value(c, ATLAS.cellPhase),
                                    annotations.value(c, ATLAS.cellProblem))]
-    assert len(allowed) == 5  # model selection x {adverse selection, hold-up}, 3 ex post x moral hazard
+    # model selection x {adverse selection, hold-up}, and the three ex post phases x moral hazard
+    assert len(allowed) == 5
 
 
 @pytest.mark.parametrize("method", [

@@ -215,5 +215,6 @@ def write_review(rows: list[Row], again: list[Row], ontology: Graph, out: Path,
     (review / "protocol.ttl").write_text(protocol_turtle(rows, again), encoding="utf-8")
     (review / "excluded.ttl").write_text(excluded_turtle(rows), encoding="utf-8")
     written = load_graph(sorted(out.glob("*.ttl")))
-    (review / "cells.ttl").write_text(cells_turtle(supported_cells(written, facts)), encoding="utf-8")
+    cells = cells_turtle(supported_cells(written, facts))
+    (review / "cells.ttl").write_text(cells, encoding="utf-8")
     return []
