@@ -197,7 +197,12 @@ def test_a_term_page_shows_its_facts_inferred_ones_marked_and_the_papers(server)
                    if isinstance(s, URIRef) and p != RDF.type}
     assert asserted_in <= page.links("referenced-by", inferred=False)
     annotations = SOURCES.annotations_graph()
-    mentioned = {s for s, p in annotations.subject_predicates(term) if isinstance(s, URIRef)}
+    mentioned = {s for s, p in annotations.subject_predicates(term) if isinstance(s, URIRef)
+                 and any((s, RDF.type, ATLAS[k]) in annotations
+                         for k in ("SolutionAnnotation", "FramingAnnotation"))}
+    # the review's cells point at the term too: they are listed as referring to it
+    cells = {path_of(str(c)) for c in annotations.subjects(ATLAS.cellProblem, term)}
+    assert cells and cells <= page.links("referenced-by")
     assert mentioned and page.links("mentions") >= {path_of(str(a)) for a in mentioned}
     papers = {annotations.value(a, URIRef("http://www.w3.org/ns/oa#hasTarget")) for a in mentioned}
     assert page.links("mentions") >= {path_of(str(p)) for p in papers}

@@ -1,10 +1,10 @@
 """Questions answered with rdflib alone over the built graph (ontology, inferred, annotations)."""
 
 import pytest
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from llm_atlas.namespaces import ATLAS, ONTOLOGY_IRI, PREFIXES
+from llm_atlas.namespaces import ATLAS, ONTOLOGY_IRI, PREFIXES, RES
 
 # The vocabulary contract of FRAMEWORK.md: class -> named individuals that must exist.
 CONTRACT = {
@@ -110,3 +110,13 @@ def test_version_iri_differs_from_the_ontology_iri_and_names_the_version(ontolog
     assert isinstance(version, Literal)
     assert version_iri != ONTOLOGY_IRI
     assert str(version_iri) == f"{ONTOLOGY_IRI}/{version}"
+
+
+def test_every_resource_the_knowledge_points_at_is_described_in_it(knowledge):
+    # a source renamed by the review (paper keys changed) must not leave a statement pointing
+    # at a paper no file describes: its IRI would not dereference
+    described = set(knowledge.subjects())
+    dangling = sorted({str(o) for _, p, o in knowledge
+                       if isinstance(o, URIRef) and str(o).startswith(str(RES))
+                       and o not in described})
+    assert dangling == []
