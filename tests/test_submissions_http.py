@@ -25,6 +25,7 @@ from submissions_kit import (
     expected_result,
     mentions,
     quad_count,
+    select,
     solution_annotation,
     turtle_graph,
 )
@@ -59,14 +60,26 @@ VIOLATING = [f for f in INVALID if expected_result(f)["severity"] == "Violation"
 
 @pytest.mark.parametrize("fixture", VIOLATING, ids=lambda p: p.stem)
 def test_each_invalid_fixture_is_refused_with_its_violation_and_no_trace(writable, fixture):
-    before = dump(writable)
     expected = expected_result(fixture)
+    # the whole store compared before and after for every eighth fixture (a dump of the 0.2.0
+    # graph takes seconds on an engine, twice per fixture); for the others its size, its graphs
+    # and every quad about the refused annotation
+    whole = VIOLATING.index(fixture) % 8 == 0
+
+    def state():
+        if whole:
+            return dump(writable)
+        graphs = sorted(r["g"]["value"] for r in select(
+            writable, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }") if "g" in r)
+        return quad_count(writable), graphs, mentions(writable, expected["focus"])
+
+    before = state()
     reply = submit(writable, fixture.read_bytes())
     assert reply.status == 422 and reply.content_type == "application/json"
     body = json.loads(reply.body)
     assert body["error"]["status"] == 422
     assert essentials(body["report"]["results"]) == [expected]
-    assert dump(writable) == before
+    assert state() == before
 
 
 def test_the_422_report_comes_as_turtle_too(writable):
