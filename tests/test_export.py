@@ -54,8 +54,13 @@ def test_the_copy_equals_what_the_service_serves(exported, server):
     files = sorted(p for p in site.rglob("*") if p.is_file() and p.name != ".htaccess")
     assert len(files) > 2000
     differences = []
-    for path in files:
+    # every page, script, style sheet and ontology document; of the resources' RDF documents
+    # (12,000-odd, each fetched and parsed twice) every fifth
+    for n, path in enumerate(files):
         relative = path.relative_to(site).as_posix()
+        if (relative.startswith("resource/") and not relative.endswith(".html")
+                and n % 5):
+            continue
         reply = request(server.url + url_of(relative), headers={"Accept": "text/html"})
         extension = relative.rsplit(".", 1)[-1]
         if reply.status != 200:
