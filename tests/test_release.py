@@ -75,17 +75,21 @@ def test_the_bump_changes_only_the_header_lines(released):
     start = before.index(f"<{ONTOLOGY_IRI}> a owl:Ontology ;\n")
     header = before[start:_header_end(before)]
     [citation] = [line for line in header if "dcterms:bibliographicCitation" in line]
-    assert sorted(added) == sorted([
+    expected = [
         f'    dcterms:modified "{DAY}"^^xsd:date ;\n',
         f"    owl:priorVersion <{old}> ;\n",
         f"    owl:versionIRI <{new}> ;\n",
         f'    owl:versionInfo "{NEXT}" ;\n',
         re.sub(r"\(\d{4}\)", "(2026)", citation.replace(f"version {CURRENT}", f"version {NEXT}")
                .replace(old, new)),
-    ])
+    ]
+    # a line the header already holds as the release writes it (the day it was last modified)
+    # is left as it is
+    changed = [line for line in expected if line not in header]
+    assert sorted(added) == sorted(changed)
+    keys = {line.split()[0] for line in changed}
     assert sorted(line.split()[0] for line in removed) == sorted(
-        ["dcterms:modified", "owl:versionIRI", "owl:versionInfo", "dcterms:bibliographicCitation"]
-        + (["owl:priorVersion"] if any("owl:priorVersion" in line for line in header) else []))
+        line.split()[0] for line in header if line.split()[:1] and line.split()[0] in keys)
     # every line before and after the header block is byte-identical
     assert after[:start] == before[:start]
     assert "".join(after[_header_end(after):]).encode() == "".join(
@@ -265,7 +269,8 @@ def test_snapshots_are_not_loaded_as_knowledge(released, tmp_path):
     shutil.copytree(released / "ontology", without / "ontology",
                     ignore=shutil.ignore_patterns("versions"))
     shutil.copytree(released / "annotations", without / "annotations")
-    assert len(Sources(released).version_snapshots()) == 2
+    assert len(Sources(released).version_snapshots()) == len(
+        Sources(REPO).version_snapshots()) + 1
     assert dataset_quads(Sources(released)) == dataset_quads(Sources(without))
 
 
