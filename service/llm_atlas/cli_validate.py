@@ -52,6 +52,10 @@ class Outcome:
 def validate_files(paths: list[Path], sources: Sources, rdf_format: str | None = None) -> Outcome:
     """Validate each file with the shipped shapes and ontology; unreadable files are recorded."""
     shapes, ontology = sources.annotation_shapes(), sources.ontology_graph()
+    # the review's protocol, searches and criteria, which a paper's screening record points at
+    protocol = sources.root / "annotations" / "review" / "protocol.ttl"
+    if protocol.is_file():
+        ontology = ontology + Graph().parse(protocol, format="turtle")
     outcome = Outcome()
     for path in paths:
         entry = FileReport(str(path))
