@@ -6,6 +6,8 @@ import pytest
 from rdflib import Graph
 
 from backends import BACKENDS, service_on
+from llm_atlas.app import create_app
+from llm_atlas.config import Settings
 from llm_atlas.namespaces import bind_prefixes
 from llm_atlas.reasoning import ReasoningResult, reason
 from llm_atlas.sources import Sources, find_sources
@@ -68,3 +70,13 @@ def writable_backend_server(request, tmp_path_factory):
     from the read-only ones so that no submission reaches a golden answer."""
     with service_on(request.param, tmp_path_factory.mktemp(f"{request.param}-write")) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A test client of the service on the shipped knowledge, in memory (one per module)."""
+    app = create_app(Settings(memory=True))
+    try:
+        yield app.test_client()
+    finally:
+        app.extensions["llm_atlas"].store.close()

@@ -6,11 +6,8 @@ import csv
 import io
 import re
 
-import pytest
 from rdflib.namespace import DCTERMS
 
-from llm_atlas.app import create_app
-from llm_atlas.config import Settings
 from llm_atlas.matrix import CSV_COLUMNS, all_claims
 from llm_atlas.namespaces import PREFIXES, RES
 from llm_atlas.provenance import STATUS_FILTERS
@@ -27,15 +24,6 @@ SELECT ?s ?p ?o WHERE {
   VALUES ?p { atlas:realizes atlas:addresses atlas:applicableIn atlas:aboutMethod
               atlas:aboutMechanism atlas:aboutAgencyProblem atlas:aboutPhase }
 }"""
-
-
-@pytest.fixture(scope="module")
-def client():
-    app = create_app(Settings(memory=True))
-    try:
-        yield app.test_client()
-    finally:
-        app.extensions["llm_atlas"].store.close()
 
 
 def triples(claims: list[dict]) -> set[tuple[str, str, str]]:

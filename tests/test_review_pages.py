@@ -12,8 +12,6 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
-from llm_atlas.app import create_app
-from llm_atlas.config import Settings
 from llm_atlas.namespaces import PREFIXES, RES
 from llm_atlas.review_view import authors_in_order
 from pages import parse_page
@@ -25,15 +23,6 @@ KTO = URIRef(BASE + "resource/paper/ethayarajh-2024-kto")
 KLEIN = URIRef(BASE + "resource/work/klein-1978-vertical-integration")
 PROTOCOL = URIRef(REVIEW + "protocol")
 HTML = "text/html; charset=utf-8"
-
-
-@pytest.fixture(scope="module")
-def client():
-    app = create_app(Settings(memory=True))
-    try:
-        yield app.test_client()
-    finally:
-        app.extensions["llm_atlas"].store.close()
 
 
 def path(iri) -> str:
