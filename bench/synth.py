@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from llm_atlas.layout import shipped_graphs
-from llm_atlas.sources import find_sources
+from llm_atlas.core.knowledge.layout import shipped_graphs
+from llm_atlas.core.knowledge.sources import find_sources
 
 ATLAS = "https://w3id.org/llm-atlas/ontology/"
 RES = "https://w3id.org/llm-atlas/resource/"

@@ -11,8 +11,8 @@ import statistics
 import sys
 import time
 
-from llm_atlas.app import create_app
 from llm_atlas.config import Settings
+from llm_atlas.web.app import create_app
 
 from .validation import document
 

@@ -1,7 +1,7 @@
 """What every system is asked: the 13 named questions and four probes, as final query texts.
 
 The named questions are bound with their default parameters exactly as `/queries/{name}` binds
-them (llm_atlas.queries.bind), so the text each system evaluates is the one our web API runs.
+them (llm_atlas.core.sparql.queries.bind), so the text each system evaluates is the one our web API runs.
 The probes (bench/queries/*.rq) are a subject lookup, a join, an aggregate and a full count.
 Every text is checked before it is sent anywhere: a SELECT with no SERVICE, LOAD or FROM, so
 no engine (rdflib fetches such IRIs) is ever asked to reach the network.
@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from llm_atlas.guard import analyse, tokens
+from llm_atlas.core.sparql.guard import analyse, tokens
+from llm_atlas.core.sparql.queries import NamedQuery, bind, load_named_queries
 from llm_atlas.namespaces import PREFIXES
-from llm_atlas.queries import NamedQuery, bind, load_named_queries
 
 HERE = Path(__file__).resolve().parent
 PROBES = ("lookup", "join", "aggregate", "count-all")

@@ -20,7 +20,7 @@ import pytest
 
 from engines import VIRTUOSO, Engine, OxigraphServer, VirtuosoServer
 from live import Server, request
-from llm_atlas.remote_commit import CLAIMED_AT
+from llm_atlas.store.remote.commit import CLAIMED_AT
 
 BACKENDS = ["embedded", "oxigraph", "virtuoso"]
 ENGINES = {"oxigraph": OxigraphServer, "virtuoso": VirtuosoServer}

@@ -6,11 +6,11 @@ import pytest
 from rdflib import Graph
 
 from backends import BACKENDS, service_on
-from llm_atlas.app import create_app
 from llm_atlas.config import Settings
+from llm_atlas.core.checking.reasoning import ReasoningResult, reason
+from llm_atlas.core.knowledge.sources import Sources, find_sources
 from llm_atlas.namespaces import bind_prefixes
-from llm_atlas.reasoning import ReasoningResult, reason
-from llm_atlas.sources import Sources, find_sources
+from llm_atlas.web.app import create_app
 
 
 @pytest.fixture(scope="session")

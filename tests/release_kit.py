@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from llm_atlas.cli import main
-from llm_atlas.release import current_version
+from llm_atlas.core.knowledge.release import current_version
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = "2026-12-03"

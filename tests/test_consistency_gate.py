@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from rdflib import Graph, URIRef
 
-from llm_atlas.consistency import ConsistencyGate
+from llm_atlas.core.checking.consistency import ConsistencyGate
 
 BAD = URIRef("urn:bad")
 

@@ -2,7 +2,7 @@
 
 Each test asks Oxigraph's server and Virtuoso the same thing directly, states what each
 answers (the standard answer, or the engine's own), and then shows what the service does
-about it: the adapter's workaround (service/llm_atlas/remote_text.py, remote_commit.py), or,
+about it: the adapter's workaround (service/llm_atlas/store/remote/text.py, commit.py), or,
 where nothing can be done, the clear error or the difference the README states. The engines
 here are empty ones of their own: some tests write where the shared ones must not.
 """
@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 
 from backends import service_on
 from live import request
-from llm_atlas.remote import RemoteStore
+from llm_atlas.store.remote.client import RemoteStore
 
 NT = {"Content-Type": "application/n-triples"}
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from llm_atlas.errors import QuerySyntaxError, StoreFault
-from llm_atlas.remote import RemoteStore
-from llm_atlas.remote_text import ENGINE_MESSAGE_CHARS, engine_says
+from llm_atlas.store.remote.client import RemoteStore
+from llm_atlas.store.remote.text import ENGINE_MESSAGE_CHARS, engine_says
 
 
 def test_line_breaks_fold_and_control_characters_are_escaped():

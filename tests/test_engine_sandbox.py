@@ -15,10 +15,10 @@ import time
 import pytest
 
 from live import CountingListener
-from llm_atlas import sandbox
-from llm_atlas.embedded import EmbeddedStore
-from llm_atlas.engine import NETWORK_DENIED
+from llm_atlas.core.checking import sandbox
 from llm_atlas.errors import NetworkDenied
+from llm_atlas.store.embedded.client import EmbeddedStore
+from llm_atlas.store.embedded.engine import NETWORK_DENIED
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the seccomp sandbox is Linux's")
@@ -110,7 +110,7 @@ def test_a_sandboxed_process_and_its_children_get_no_internet_socket():
     """The filter holds in the process, its threads and a child it runs (HermiT's JVM is one)."""
     code = (
         "import socket, subprocess, sys, threading\n"
-        "from llm_atlas.sandbox import deny_network\n"
+        "from llm_atlas.core.checking.sandbox import deny_network\n"
         "deny_network()\n"
         "def tries(family):\n"
         "    try:\n"

@@ -12,8 +12,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from live import request
-from llm_atlas import negotiation as neg
-from llm_atlas.export import file_for
+from llm_atlas.web import negotiation as neg
+from llm_atlas.web.export import file_for
 from test_iri_negotiation import CHROME, FIREFOX, JENA, OWL_API, RDFLIB, SAFARI
 from test_iris import TERMS, path_of
 
@@ -141,10 +141,10 @@ def test_the_w3id_rules_send_documents_and_the_root_where_they_are(exported):
 
 
 def test_pages_exported_for_a_site_under_a_path_link_under_it(tmp_path, monkeypatch):
-    from llm_atlas import export
-    from llm_atlas.app import create_app
     from llm_atlas.config import Settings
-    from llm_atlas.export import export_site
+    from llm_atlas.web import export
+    from llm_atlas.web.app import create_app
+    from llm_atlas.web.export import export_site
 
     # the documents of a few terms (the module's export writes all 15,000-odd files already;
     # a second full one took six minutes and tests nothing more about the path)

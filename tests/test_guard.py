@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from llm_atlas import guard
-from llm_atlas.guard import QueryRefused, add_using, analyse
-from llm_atlas.sparql_lexer import surely_valid_iri, tokens
+from llm_atlas.core.sparql import guard
+from llm_atlas.core.sparql.guard import QueryRefused, add_using, analyse
+from llm_atlas.core.sparql.lexer import surely_valid_iri, tokens
 from service_probe import Probe
 
 QUERIES = sorted((Path(__file__).parent.parent / "queries").glob("*.rq"))

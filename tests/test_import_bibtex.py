@@ -9,11 +9,11 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
-from llm_atlas.bibtex import latex_to_text, read_bibtex
-from llm_atlas.bibtex_import import EntryRefused, entry_record, parse_creators
 from llm_atlas.cli import main
+from llm_atlas.core.review.bibtex import latex_to_text, read_bibtex
+from llm_atlas.core.review.bibtex_import import EntryRefused, entry_record, parse_creators
+from llm_atlas.core.review.paper_turtle import Creator, person_slug
 from llm_atlas.namespaces import ATLAS, BIBO
-from llm_atlas.paper_turtle import Creator, person_slug
 from test_paper_turtle import ORG, PAPER, PERSON, assert_isomorphic
 
 REPO = Path(__file__).resolve().parents[1]

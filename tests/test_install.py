@@ -32,7 +32,7 @@ def test_wheel_in_a_fresh_venv_checks_the_shipped_knowledge_from_another_folder(
                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "/site-packages/llm_atlas/data" in subprocess.run(
-        [str(python), "-c", "from llm_atlas.sources import find_sources; "
+        [str(python), "-c", "from llm_atlas.core.knowledge.sources import find_sources; "
          "print(find_sources().root)"], cwd=elsewhere, capture_output=True, text=True,
     ).stdout
     assert result.stdout.rstrip().splitlines()[-1].startswith("OK: 0 violations")

@@ -9,7 +9,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from live import request
-from llm_atlas import negotiation as neg
+from llm_atlas.web import negotiation as neg
 from pages import parse_page
 
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -11,10 +11,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from live import request
-from llm_atlas.layout import INFERRED_GRAPH, shipped_graphs
-from llm_atlas.mappings import mapping_graph, read_mapping_set
+from llm_atlas.core.knowledge.layout import INFERRED_GRAPH, shipped_graphs
+from llm_atlas.core.knowledge.mappings import mapping_graph, read_mapping_set
+from llm_atlas.core.knowledge.sources import find_sources
 from llm_atlas.namespaces import ATLAS, BASE_IRI, ONTOLOGY_IRI
-from llm_atlas.sources import find_sources
 from pages import parse_page
 
 SOURCES = find_sources()

@@ -11,8 +11,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
+from llm_atlas.core.review.sheet import read_sheets
 from llm_atlas.namespaces import ATLAS, BIBO, OA, PREFIXES, RES
-from llm_atlas.review_sheet import read_sheets
 
 REVIEW = Path(__file__).resolve().parents[1] / "docs" / "review"
 SHEETS = sorted(REVIEW.glob("s*.tsv"))  # seed.tsv and screened-*.tsv, not the candidate lists

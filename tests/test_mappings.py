@@ -13,20 +13,20 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from llm_atlas.app import create_app
 from llm_atlas.config import Settings
-from llm_atlas.document_view import Renderer, mapping_rows
-from llm_atlas.iris import href
-from llm_atlas.layout import shipped_graphs
-from llm_atlas.mappings import (
+from llm_atlas.core.knowledge.layout import shipped_graphs
+from llm_atlas.core.knowledge.mappings import (
     MAPPINGS_GRAPH,
     PAV,
     SSSOM,
     MappingSetError,
     read_mapping_set,
 )
+from llm_atlas.core.knowledge.sources import find_sources
+from llm_atlas.core.views.document import Renderer, mapping_rows
+from llm_atlas.core.views.iris import href
 from llm_atlas.namespaces import ATLAS, BASE_IRI
-from llm_atlas.sources import find_sources
+from llm_atlas.web.app import create_app
 from pages import parse_page
 
 SOURCES = find_sources()

@@ -9,9 +9,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
-from llm_atlas.cli_validate import validate_files
-from llm_atlas.namespaces import ATLAS, BIBO
-from llm_atlas.paper_turtle import (
+from llm_atlas.cli.validate import validate_files
+from llm_atlas.core.review.paper_turtle import (
     Creator,
     PaperRecord,
     annotation_skeleton,
@@ -20,6 +19,7 @@ from llm_atlas.paper_turtle import (
     paper_turtle,
     person_slug,
 )
+from llm_atlas.namespaces import ATLAS, BIBO
 
 PAPER = Namespace("https://w3id.org/llm-atlas/resource/paper/")
 PERSON = Namespace("https://w3id.org/llm-atlas/resource/person/")

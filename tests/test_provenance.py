@@ -8,9 +8,9 @@ import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
+from llm_atlas.core.checking.rules import parse_statement_key
+from llm_atlas.core.checking.validation import validate_graph
 from llm_atlas.namespaces import ATLAS, PREFIXES
-from llm_atlas.rules import parse_statement_key
-from llm_atlas.validation import validate_graph
 
 KALTENPOTH = URIRef("https://w3id.org/llm-atlas/resource/paper/kaltenpoth-2025-llm-atlas")
 ANN = "https://w3id.org/llm-atlas/resource/annotation/kaltenpoth-2025-llm-atlas"
@@ -114,7 +114,7 @@ def test_every_inferred_statement_names_its_rule_and_premises_that_the_graph_hol
 
 
 def test_every_triple_of_the_inferred_file_says_how_it_was_inferred(sources):
-    from llm_atlas.sources import load_graph
+    from llm_atlas.core.knowledge.sources import load_graph
 
     inferred = load_graph([sources.inferred_file])
     found = statements(inferred)
@@ -191,7 +191,7 @@ def test_the_merged_knowledge_parses_as_owl2_dl_with_horned_owl(sources, tmp_pat
 
 def test_each_annotation_file_is_valid_on_its_own(sources, ontology):
     shapes = sources.annotation_shapes()
-    from llm_atlas.rdfio import parse_file
+    from llm_atlas.core.knowledge.rdfio import parse_file
 
     # a paper's file with the review's protocol, searches and criteria its screening record
     # points at (the only other file it needs)
@@ -202,7 +202,7 @@ def test_each_annotation_file_is_valid_on_its_own(sources, ontology):
 
 
 def test_the_inferred_statements_pass_the_statement_shapes(sources, ontology):
-    from llm_atlas.sources import load_graph
+    from llm_atlas.core.knowledge.sources import load_graph
 
     report = validate_graph(load_graph([sources.inferred_file]), sources.annotation_shapes(),
                             ontology)

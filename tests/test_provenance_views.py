@@ -8,9 +8,9 @@ import re
 
 from rdflib.namespace import DCTERMS
 
-from llm_atlas.matrix import CSV_COLUMNS, all_claims
+from llm_atlas.core.views.matrix import CSV_COLUMNS, all_claims
+from llm_atlas.core.views.provenance import STATUS_FILTERS
 from llm_atlas.namespaces import PREFIXES, RES
-from llm_atlas.provenance import STATUS_FILTERS
 from pages import Page
 
 ATLAS = PREFIXES["atlas"]

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 import pytest
 
 from live import request
+from llm_atlas.core.sparql.queries import QueryHeaderError, load_named_queries, parse_named_query
 from llm_atlas.namespaces import PREFIXES
-from llm_atlas.queries import QueryHeaderError, load_named_queries, parse_named_query
 
 GOLDEN = Path(__file__).parent / "golden"
 ATLAS = PREFIXES["atlas"]

@@ -4,9 +4,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
+from llm_atlas.core.checking.reasoning import reason
+from llm_atlas.core.knowledge.sources import load_graph
 from llm_atlas.namespaces import ATLAS
-from llm_atlas.reasoning import reason
-from llm_atlas.sources import load_graph
 
 
 def test_ontology_plus_annotations_is_consistent_with_no_unsatisfiable_class(reasoned_with_data):

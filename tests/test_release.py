@@ -19,13 +19,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, VOID, XSD
 
-from llm_atlas.app import create_app
 from llm_atlas.config import Settings
-from llm_atlas.layout import BUILD_GRAPH
+from llm_atlas.core.knowledge.layout import BUILD_GRAPH
+from llm_atlas.core.knowledge.release import rewrite_header
+from llm_atlas.core.knowledge.release_files import dataset_quads, dump_dataset
+from llm_atlas.core.knowledge.sources import Sources
 from llm_atlas.namespaces import ONTOLOGY_IRI
-from llm_atlas.release import rewrite_header
-from llm_atlas.release_files import dataset_quads, dump_dataset
-from llm_atlas.sources import Sources
+from llm_atlas.web.app import create_app
 from release_kit import CURRENT, DAY, NEXT, REPO, TEST_ENTRY, copy_sources, release
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")

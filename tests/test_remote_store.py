@@ -50,8 +50,8 @@ def service(engine, tmp_path_factory):
 
 
 def test_build_into_a_remote_engine_resumes_by_skipping_loaded_graphs(engine):
-    from llm_atlas.layout import BUILD_GRAPH, shipped_graphs
-    from llm_atlas.sources import find_sources
+    from llm_atlas.core.knowledge.layout import BUILD_GRAPH, shipped_graphs
+    from llm_atlas.core.knowledge.sources import find_sources
 
     parts = shipped_graphs(find_sources())
     build = ["build", "--into", engine.query_url, "--update-url", engine.update_url]

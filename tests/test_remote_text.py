@@ -2,7 +2,7 @@
 
 import pyoxigraph as ox
 
-from llm_atlas.remote_text import BNODE_BATCH, PLAIN_BATCH, insert_operations
+from llm_atlas.store.remote.text import BNODE_BATCH, PLAIN_BATCH, insert_operations
 
 
 def plain(n: int) -> list:

@@ -16,11 +16,12 @@ from rdflib import Graph, Literal, URIRef
 
 from live import request as live_request
 from llm_atlas import errors
-from llm_atlas.app import create_app, make_store
 from llm_atlas.config import Settings
-from llm_atlas.http_errors import status_for
-from llm_atlas.remote import RemoteStore
-from llm_atlas.results import ResultTooLarge, refuse_if_not_xml, write_solutions
+from llm_atlas.store import make_store
+from llm_atlas.store.remote.client import RemoteStore
+from llm_atlas.store.results import encode_result, refuse_if_not_xml, write_solutions
+from llm_atlas.web.app import create_app
+from llm_atlas.web.errors import status_for
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 JSON_RESULTS = "application/sparql-results+json"
@@ -129,8 +130,17 @@ def test_the_remote_store_writes_its_engine_s_answers_with_the_same_writer():
 
 
 def test_a_result_over_the_row_limit_is_a_client_error_on_every_backend():
-    # the remote store raises the writer's own ResultTooLarge: it must map to 400, not 500
-    assert status_for(ResultTooLarge(10)) == 400
+    """Both stores encode results with `encode_result`; what it raises past the limit is the one
+    `errors.ResultTooLarge` the web layer's table maps (once a copy of it answered 500)."""
+    store = ox.Store()
+    for i in range(3):
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/s{i}"),
+                          ox.NamedNode("http://example.org/p"), ox.Literal(str(i))))
+    with pytest.raises(errors.ResultTooLarge) as refused:
+        encode_result(store.query("SELECT * { ?s ?p ?o }"), "json", "turtle", max_rows=2)
+    assert type(refused.value) is errors.ResultTooLarge
+    assert "more than 2 rows" in str(refused.value)
+    assert status_for(refused.value) == 400
 
 
 # -- extension functions, syntax errors -------------------------------------------------------

@@ -12,8 +12,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
+from llm_atlas.core.views.review import authors_in_order
 from llm_atlas.namespaces import PREFIXES, RES
-from llm_atlas.review_view import authors_in_order
 from pages import parse_page
 
 ATLAS = Namespace(PREFIXES["atlas"])

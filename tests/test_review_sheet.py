@@ -7,9 +7,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from llm_atlas.cli import main
+from llm_atlas.core.checking.validation import validate_graph
+from llm_atlas.core.review.sheet import COLUMNS, SheetError, read_sheets
 from llm_atlas.namespaces import ATLAS, RES
-from llm_atlas.review_sheet import COLUMNS, SheetError, read_sheets
-from llm_atlas.validation import validate_graph
 
 BASE = dict(
     key="ethayarajh-2024-kto", title="KTO: Model Alignment as Prospect Theoretic Optimization",

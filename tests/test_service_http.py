@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import VOID, XSD
 
 from live import Server, request
-from llm_atlas.layout import shipped_graphs
+from llm_atlas.core.knowledge.layout import shipped_graphs
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 QUERY = ("SELECT ?phase ?order WHERE { ?phase <https://w3id.org/llm-atlas/ontology/phaseOrder>"

@@ -7,8 +7,8 @@ import pytest
 from rdflib.namespace import SH
 
 from live import HEADER_KEYS, fixture_header
-from llm_atlas.rdfio import parse_file
-from llm_atlas.validation import validate_graph
+from llm_atlas.core.checking.validation import validate_graph
+from llm_atlas.core.knowledge.rdfio import parse_file
 
 DATA = Path(__file__).parent / "data"
 INVALID = sorted((DATA / "invalid").glob("*.ttl"))
@@ -78,7 +78,7 @@ def test_shipped_ontology_passes_its_metadata_shapes(sources, ontology):
 
 
 def test_the_alignments_module_passes_the_metadata_shapes(sources):
-    from llm_atlas.sources import load_graph
+    from llm_atlas.core.knowledge.sources import load_graph
 
     report = validate_graph(load_graph([sources.alignments_file]), sources.metadata_shapes())
     assert report.results == []

@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 import pytest
 
 from live import HOST, Server, request
-from llm_atlas.body_gate import body_slots
 from llm_atlas.config import Settings
+from llm_atlas.web.body_gate import body_slots
 
 TOKEN = "slow-token"
 UPDATE = b"INSERT DATA { <urn:slow:s> <urn:slow:p> <urn:slow:o> }"
@@ -48,7 +48,7 @@ class Trickle:
 
 @pytest.fixture(scope="module")
 def app():
-    from llm_atlas.app import create_app
+    from llm_atlas.web.app import create_app
 
     settings = Settings(memory=True, token=TOKEN, body_timeout=0.3, body_min_rate=100,
                         max_body_reads=2, max_body_reads_per_client=1)

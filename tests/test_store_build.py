@@ -8,8 +8,8 @@ import shutil
 import pyoxigraph as ox
 import pytest
 
-from llm_atlas.embedded import EmbeddedStore
-from llm_atlas.layout import ONTOLOGY_GRAPH, shipped_graphs
+from llm_atlas.core.knowledge.layout import ONTOLOGY_GRAPH, shipped_graphs
+from llm_atlas.store.embedded.client import EmbeddedStore
 
 ANNOTATION = "https://w3id.org/llm-atlas/resource/annotation/mitchell-2019-model-cards"
 PAPER = "https://w3id.org/llm-atlas/resource/paper/mitchell-2019-model-cards"

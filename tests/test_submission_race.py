@@ -1,7 +1,7 @@
 """Concurrent writes of the same annotation: exactly one lands, whole, whatever the engine.
 
 On a remote engine the race is between service instances (two services on one engine), and
-between store clients that share no lock at all; see service/llm_atlas/remote_commit.py for
+between store clients that share no lock at all; see service/llm_atlas/store/remote/commit.py for
 what each engine guarantees one update request and how claims make up for the rest.
 """
 
@@ -23,7 +23,7 @@ from backends import claims_left, service_on, start_engine
 from engines import Engine
 from live import Server, request
 from llm_atlas.errors import GraphExists, GraphMissing
-from llm_atlas.remote import RemoteStore
+from llm_atlas.store.remote.client import RemoteStore
 from submissions_kit import JSON_ACCEPT, RES, TURTLE, solution_annotation, turtle_graph
 
 pytestmark = pytest.mark.slow

@@ -16,8 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import FOAF
 
-from llm_atlas.app import create_app
 from llm_atlas.config import Settings
+from llm_atlas.web.app import create_app
 from submissions_kit import RES, solution_annotation
 
 TOKEN = "rules-token"

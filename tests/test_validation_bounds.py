@@ -23,13 +23,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from live import CountingListener, live_processes
-from llm_atlas.app import create_app
-from llm_atlas.checker import CheckerPool
-from llm_atlas.checker_worker import Worker, _answer
 from llm_atlas.cli import main
 from llm_atlas.config import Settings
+from llm_atlas.core.checking.checker import CheckerPool
+from llm_atlas.core.checking.worker import Worker, _answer
 from llm_atlas.errors import CheckTimeout
-from llm_atlas.web_reports import EXTENSION
+from llm_atlas.web.app import create_app
+from llm_atlas.web.reports import EXTENSION
 from submissions_kit import RES, solution_annotation
 
 pytestmark = pytest.mark.skipif(
@@ -141,7 +141,7 @@ def test_statement_provenance_on_a_blank_node_is_data():
     from rdflib import BNode, URIRef
     from rdflib.namespace import OWL, RDF
 
-    from llm_atlas.rdfsafety import schema_triple
+    from llm_atlas.core.knowledge.rdfsafety import schema_triple
 
     node = BNode()
     for triple in [(node, RDF.type, OWL.Axiom), (node, OWL.annotatedSource, URIRef("urn:s")),

@@ -11,9 +11,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL
 
-from llm_atlas.app import create_app
 from llm_atlas.config import Settings
 from llm_atlas.namespaces import ONTOLOGY_IRI
+from llm_atlas.web.app import create_app
 from release_kit import CURRENT, NEXT, REPO, copy_sources, release
 
 SNAPSHOTS = REPO / "ontology" / "versions"

@@ -100,8 +100,8 @@ def token_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(token_file):
-    from llm_atlas.app import create_app
     from llm_atlas.config import Settings
+    from llm_atlas.web.app import create_app
 
     app = create_app(Settings(memory=True, token_file=token_file, public_url=PUBLIC))
     app.extensions["llm_atlas"].store.update(POISON)
@@ -123,7 +123,7 @@ def html_page(client, path: str, **kwargs) -> Page:
 @pytest.mark.parametrize("iri", [*BAD, " javascript:alert(1)", "\tjavascript:alert(1)",
                                  "java\nscript:alert(1)", "https:alert(1)", "file:///etc/passwd"])
 def test_only_http_iris_become_links(iri):
-    from llm_atlas.iris import href
+    from llm_atlas.core.views.iris import href
 
     base = "https://w3id.org/llm-atlas/"
     assert href(iri, base) is None
@@ -269,7 +269,7 @@ def test_the_public_url_defaults_to_where_serve_listens():
 def serve_settings(monkeypatch):
     """`llm-atlas serve` up to the server: the settings it would serve with."""
     seen = []
-    monkeypatch.setattr("llm_atlas.server.serve", lambda settings: seen.append(settings) or 0)
+    monkeypatch.setattr("llm_atlas.cli.server.serve", lambda settings: seen.append(settings) or 0)
     for name in ("LLM_ATLAS_TOKEN", "LLM_ATLAS_TOKEN_FILE", "LLM_ATLAS_PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
     return seen

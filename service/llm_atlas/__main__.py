@@ -1,5 +1,5 @@
 """`python -m llm_atlas` is the `llm-atlas` command."""
 
-from .cli import main
+from llm_atlas.cli import main
 
 main()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import SettingsError
-from .namespaces import BASE_IRI
+from llm_atlas.errors import SettingsError
+from llm_atlas.namespaces import BASE_IRI
 
 
 def default_data_dir() -> Path:
@@ -121,9 +122,37 @@ def resolved(settings: Settings) -> Settings:
     """
     if settings.public_url:
         check_public_url(settings.public_url)
+    parse_credentials(settings.store_auth)
     if settings.token_file is None:
         return settings
     if settings.token:
         raise SettingsError("a token and a token file are both set (--token / LLM_ATLAS_TOKEN "
                             "and --token-file / LLM_ATLAS_TOKEN_FILE); give only one")
     return replace(settings, token=read_token_file(Path(settings.token_file)), token_file=None)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to authenticate to the engine: basic (user, password) or a bearer token."""
+
+    kind: str  # "basic" or "bearer"
+    secret: str  # "user:password" for basic, the token for bearer
+
+    def header(self) -> str:
+        if self.kind == "basic":
+            return "Basic " + base64.b64encode(self.secret.encode()).decode()
+        return "Bearer " + self.secret
+
+    def __repr__(self) -> str:  # never show the secret in logs or tracebacks
+        return f"Credentials(kind={self.kind!r}, secret=***)"
+
+
+def parse_credentials(setting: str | None) -> Credentials | None:
+    """`basic:USER:PASSWORD` or `bearer:TOKEN` (the --store-auth setting) as Credentials."""
+    if not setting:
+        return None
+    kind, _, secret = setting.partition(":")
+    if kind not in ("basic", "bearer") or not secret:
+        raise SettingsError("--store-auth (LLM_ATLAS_STORE_AUTH) must read basic:USER:PASSWORD "
+                            "or bearer:TOKEN")
+    return Credentials(kind, secret)

@@ -14,14 +14,14 @@ from click.testing import CliRunner
 from faults_kit import WriteLog, ask, descendants, engine_pid, graphs_with_prefix, post_query
 from live import Server, request
 from llm_atlas.cli import main
-from llm_atlas.namespaces import PREFIXES
-from llm_atlas.queries import (
+from llm_atlas.core.sparql.queries import (
     ParameterError,
     QueryHeaderError,
     bind,
     load_named_queries,
     parse_named_query,
 )
+from llm_atlas.namespaces import PREFIXES
 
 pytestmark = pytest.mark.slow
 

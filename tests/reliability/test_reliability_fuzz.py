@@ -20,18 +20,18 @@ from rdflib import Graph
 from fuzz_strategies import VALID_QUERIES, fuzz, rdf_documents, sparql_requests
 from live import request
 from llm_atlas.cli import main
-from llm_atlas.cli_query import QueryInputError, query_text
+from llm_atlas.cli.query import QueryInputError, query_text
 from llm_atlas.config import Settings
-from llm_atlas.errors import AtlasError
-from llm_atlas.namespaces import PREFIXES
-from llm_atlas.queries import (
+from llm_atlas.core.knowledge.sources import find_sources
+from llm_atlas.core.sparql.queries import (
     ParameterError,
     QueryHeaderError,
     bind,
     load_named_queries,
     parse_named_query,
 )
-from llm_atlas.sources import find_sources
+from llm_atlas.errors import AtlasError
+from llm_atlas.namespaces import PREFIXES
 
 pytestmark = pytest.mark.slow
 TOKEN = "fuzz-token"
@@ -42,7 +42,7 @@ NAMED = {q.name: q for q in load_named_queries()}
 
 @pytest.fixture(scope="module")
 def app():
-    from llm_atlas.app import create_app
+    from llm_atlas.web.app import create_app
 
     built = create_app(Settings(memory=True, token=TOKEN))
     yield built

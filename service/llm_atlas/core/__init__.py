@@ -1,0 +1,1 @@
+"""The core: knows nothing of HTTP or of a particular store."""

@@ -1,0 +1,1 @@
+"""Annotations: the submission rules, stored records and the service that accepts them."""

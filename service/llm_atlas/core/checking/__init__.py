@@ -1,0 +1,1 @@
+"""Checking documents and the ontology: SHACL, HermiT, reports, the sandboxed checker."""

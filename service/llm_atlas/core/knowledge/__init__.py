@@ -1,0 +1,1 @@
+"""The knowledge on disk: sources, graph layout, safe parsing, mappings, releases."""

@@ -1,0 +1,1 @@
+"""The literature review: screening sheets, BibTeX import and the Turtle they write."""

@@ -1,0 +1,1 @@
+"""SPARQL text: the named questions, the internal queries and the guard."""

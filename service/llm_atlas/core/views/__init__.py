@@ -1,0 +1,1 @@
+"""Linked-data views of the store: documents, review pages, provenance, the matrix."""

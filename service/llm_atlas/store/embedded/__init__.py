@@ -1,0 +1,1 @@
+"""The embedded store: Oxigraph in its own sandboxed process, and its client."""

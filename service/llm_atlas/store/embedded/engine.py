@@ -1,0 +1,311 @@
+"""The engine process: the only process that opens the Oxigraph store.
+
+The web server talks to it over a local socket. Queries run in threads (pyoxigraph releases
+the GIL while it evaluates), so a slow query does not hold up others; a query past its deadline
+cannot be interrupted inside Oxigraph, so the server kills this whole process and starts a new
+one on the same data directory (RocksDB recovers every committed write).
+
+Run as `python -m llm_atlas.store.embedded.engine --path DIR --address SOCKET`, with the
+connection key in $LLM_ATLAS_ENGINE_KEY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import os
+import sys
+import threading
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Connection, Listener
+
+import pyoxigraph as ox
+
+from llm_atlas.core.checking.sandbox import SandboxUnavailable, deny_network, network_denied
+from llm_atlas.core.knowledge.layout import BUILD_GRAPH, shipped_graphs
+from llm_atlas.core.knowledge.sources import find_sources
+from llm_atlas.errors import ResultNotRepresentable, ResultTooLarge, UnsupportedFunction
+from llm_atlas.store.results import GRAPH_FORMATS, encode_result, write_graph
+
+log = logging.getLogger("llm_atlas.engine")
+KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
+ENGINE_THREAD_STACK = 256 * 1024 * 1024
+
+
+class GraphExists(Exception):
+    """A graph that must be new is already in the store."""
+
+
+class GraphMissing(Exception):
+    """A graph that must exist is not in the store."""
+
+
+class NetworkDenied(Exception):
+    """A query or update tried to reach another host; this process has no network."""
+
+
+# A fixed text: whatever a remote host might have said never reaches a client or a log.
+NETWORK_DENIED = ("this endpoint never fetches remote data: SERVICE, LOAD and remote graphs are "
+                  "not available here (the engine has no network access)")
+
+
+def _network_refused(exc: OSError) -> bool:
+    """Whether an engine error is the sandbox refusing a socket (or the DNS look-up behind it)."""
+    text = str(exc)
+    return (isinstance(exc, PermissionError) or "lookup address information" in text
+            or "not allowed for HTTP" in text)
+
+
+def _ntriples(triples) -> str:
+    return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+
+
+def _graph_node(iri: str | None):
+    return ox.DefaultGraph() if iri is None else ox.NamedNode(iri)
+
+
+class Engine:
+    """Store operations, each a plain method; writes are serialized by one lock."""
+
+    def __init__(self, path: str, *, sealed: bool = False):
+        self.store = ox.Store(path)
+        self.write_lock = threading.Lock()
+        self.sealed = sealed  # the process has no network (see sandbox.py)
+
+    # -- reads -------------------------------------------------------------------------------
+    def ping(self) -> bool:
+        return True
+
+    def network_denied(self) -> bool:
+        return self.sealed
+
+    def query(self, text: str, *, union: bool = True, default_graphs=None, named_graphs=None,
+              solution_format: str = "json", graph_format: str = "turtle",
+              max_rows: int = 100_000, base_iri: str | None = None) -> tuple[str, bytes]:
+        """Evaluate a query; answer (kind, body) with kind 'boolean', 'solutions' or 'graph'."""
+        kwargs = {"base_iri": base_iri}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in (named_graphs or [])]
+        elif named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            kwargs["default_graph"] = []  # named only: the default graph is empty
+        else:
+            kwargs["use_default_graph_as_union"] = union
+        try:
+            result = self.store.query(text, **kwargs)
+            # inside the try: solutions are lazy, a SERVICE call happens while they are written
+            return encode_result(result, solution_format, graph_format, max_rows)
+        except OSError as exc:
+            if _network_refused(exc):
+                raise NetworkDenied(NETWORK_DENIED) from None
+            raise
+        except RuntimeError as exc:  # Oxigraph's only word for a function it lacks
+            raise UnsupportedFunction.from_engine_message(str(exc)) or exc from None
+
+    def graph_exists(self, iri: str) -> bool:
+        return self.store.contains_named_graph(ox.NamedNode(iri))
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def get_graph(self, iri: str | None, fmt: str) -> bytes | None:
+        """A graph's triples in a format, or None when the store holds no such graph."""
+        if iri is not None and not self.graph_exists(iri):
+            return None
+        quads = self.store.quads_for_pattern(None, None, None, _graph_node(iri))
+        return write_graph([ox.Triple(q.subject, q.predicate, q.object) for q in quads], fmt)
+
+    def size(self) -> int:
+        return len(self.store)
+
+    # -- writes ------------------------------------------------------------------------------
+    def update(self, text: str, base_iri: str | None = None) -> None:
+        with self.write_lock:
+            try:
+                self.store.update(text, base_iri=base_iri)
+            except OSError as exc:
+                if _network_refused(exc):
+                    raise NetworkDenied(NETWORK_DENIED) from None
+                raise
+
+    def write_graph(self, iri: str | None, data: bytes, fmt: str, *, replace: bool,
+                    base_iri: str | None = None, must_be_new: bool = False) -> bool:
+        """Replace or extend a graph with parsed data in one transaction; True if it was new."""
+        rdf_format = GRAPH_FORMATS[fmt][1]
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in ox.parse(data, format=rdf_format, base_iri=base_iri)]
+        target = "DEFAULT" if iri is None else f"GRAPH <{iri}>"
+        body = _ntriples(triples)
+        with self.write_lock:
+            existed = iri is None or self.graph_exists(iri)
+            if must_be_new and existed:
+                raise GraphExists(iri)
+            ops = []
+            if replace:
+                ops.append(f"DROP SILENT {'DEFAULT' if iri is None else target}")
+            wrapped = f"{{ {body} }}" if iri is None else f"{{ {target} {{ {body} }} }}"
+            ops.append(f"INSERT DATA {wrapped}")
+            if iri is not None and not triples:
+                ops = ops[:-1] + [f"CREATE SILENT {target}"]
+            self.store.update(" ;\n".join(ops))
+            return not existed
+
+    def commit(self, data: bytes, *, must_be_new=(), must_exist=(), drop=()) -> int:
+        """Drop graphs and add N-Quads (named graphs only) in one transaction; the quad count.
+
+        The graph checks run under the write lock, so GraphExists or GraphMissing (naming the
+        graph) leaves the store exactly as it was.
+        """
+        quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+        by_graph: dict = {}
+        for quad in quads:
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise ValueError("commit writes named graphs only")
+            by_graph.setdefault(quad.graph_name, []).append(
+                ox.Triple(quad.subject, quad.predicate, quad.object))
+        with self.write_lock:
+            for iri in must_be_new:
+                if self.graph_exists(iri):
+                    raise GraphExists(iri)
+            for iri in must_exist:
+                if not self.graph_exists(iri):
+                    raise GraphMissing(iri)
+            ops = [f"DROP GRAPH {ox.NamedNode(iri)}" for iri in drop]
+            if by_graph:
+                body = " ".join(f"GRAPH {graph} {{ {_ntriples(triples)} }}"
+                                for graph, triples in by_graph.items())
+                ops.append(f"INSERT DATA {{ {body} }}")
+            if ops:
+                self.store.update(" ;\n".join(ops))
+        return len(quads)
+
+    def drop_graph(self, iri: str | None) -> bool:
+        """Remove a graph; False when there was none."""
+        with self.write_lock:
+            if iri is not None and not self.graph_exists(iri):
+                return False
+            self.store.update("DROP DEFAULT" if iri is None else f"DROP GRAPH <{iri}>")
+            return True
+
+    def build(self, sources_root: str | None = None) -> dict:
+        """Load the shipped knowledge, one named graph per part, replacing what a build wrote."""
+        parts = shipped_graphs(find_sources(sources_root))
+        built = {p.iri for p in parts}
+        manifest = ox.NamedNode(BUILD_GRAPH)
+        listed = ox.NamedNode(BUILD_GRAPH + "#graph")
+        with self.write_lock:
+            before = {q.object.value for q in self.store.quads_for_pattern(
+                manifest, listed, None, manifest)}
+            ops = [f"DROP SILENT GRAPH <{iri}>" for iri in sorted(before - built)]
+            for part in parts:
+                ops.append(f"DROP SILENT GRAPH <{part.iri}>")
+                ops.append(f"INSERT DATA {{ GRAPH <{part.iri}> {{ {_ntriples(part.triples)} }} }}")
+            ops.append(f"DROP SILENT GRAPH <{BUILD_GRAPH}>")
+            entries = " ".join(f"<{BUILD_GRAPH}> <{listed.value}> <{iri}> ."
+                               for iri in sorted(built))
+            ops.append(f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ {entries} }} }}")
+            self.store.update(" ;\n".join(ops))
+            self.store.flush()
+        return {"graphs": len(parts), "triples": sum(len(p.triples) for p in parts)}
+
+    def bulk_load(self, path: str, fmt: str, graph: str | None = None) -> int:
+        """Load a large file with Oxigraph's bulk loader (fast, but not one transaction)."""
+        with self.write_lock:
+            before = len(self.store)
+            self.store.bulk_load(path=path, format=GRAPH_FORMATS[fmt][1],
+                                 to_graph=ox.NamedNode(graph) if graph else None)
+            self.store.flush()
+            return len(self.store) - before
+
+    def is_empty(self) -> bool:
+        return len(self.store) == 0
+
+
+_ERRORS = (SyntaxError, ValueError, OSError, ResultTooLarge, GraphExists, GraphMissing,
+           NetworkDenied, LookupError, ResultNotRepresentable, UnsupportedFunction)
+
+
+def _error_kind(exc: Exception) -> str:
+    """The name the server maps to its own error; RocksDB reports a full disk as IO error text."""
+    if isinstance(exc, OSError) and (exc.errno == errno.ENOSPC
+                                     or "No space left on device" in str(exc)):
+        return "StorageFull"
+    return type(exc).__name__
+
+
+def _serve(engine: Engine, conn: Connection) -> None:
+    with conn:
+        while True:
+            try:
+                op, args, kwargs = conn.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                value = getattr(engine, op)(*args, **kwargs)
+                conn.send(("ok", value))
+            except _ERRORS as exc:
+                conn.send(("error", _error_kind(exc), str(exc)))
+            except Exception as exc:  # noqa: BLE001 -- reported to the caller as a fault
+                log.exception("engine operation %s failed", op)
+                conn.send(("fault", type(exc).__name__, str(exc)))
+
+
+def _exit_with_parent() -> None:
+    """Stop when the server that started us is gone (its end of our stdin closes).
+
+    Without this, a server killed with SIGKILL would leave the engine holding the store's lock.
+    """
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
+def _seal() -> bool:
+    """Take the network away before any client text is read; say so loudly where we cannot."""
+    try:
+        deny_network()
+    except SandboxUnavailable as exc:
+        print(f"warning: the engine keeps network access ({exc}); only the query guard now "
+              "stops SERVICE and LOAD from making this host fetch remote URLs", file=sys.stderr)
+        return False
+    return network_denied()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="llm_atlas.store.embedded.engine")
+    parser.add_argument("--path", required=True)
+    parser.add_argument("--address", required=True)
+    parser.add_argument("--build-if-empty", action="store_true")
+    parser.add_argument("--sources")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="engine %(levelname)s %(message)s")
+    key = bytes.fromhex(os.environ[KEY_ENV])
+    sealed = _seal()
+    try:
+        engine = Engine(args.path, sealed=sealed)
+    except OSError as exc:
+        in_use = "lock" in str(exc).lower()
+        print(f"cannot open the store at {args.path}: "
+              + ("another process (a running server or build) is using it" if in_use else str(exc)),
+              file=sys.stderr)
+        return 1
+    if args.build_if_empty and engine.is_empty():
+        log.info("empty store: building the shipped knowledge %s", engine.build(args.sources))
+    # Oxigraph parses and evaluates by recursion; the guard bounds nesting, this gives the
+    # query threads room for it (address space only: pages are used as the stack grows).
+    threading.stack_size(ENGINE_THREAD_STACK)
+    listener = Listener(args.address, family="AF_UNIX", authkey=key)
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    print("ready", flush=True)
+    while True:
+        try:
+            conn = listener.accept()
+        except (OSError, EOFError, AuthenticationError) as exc:
+            log.warning("refused a connection: %s", exc)
+            continue
+        threading.Thread(target=_serve, args=(engine, conn), daemon=True).start()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

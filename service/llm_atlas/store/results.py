@@ -1,0 +1,195 @@
+"""SPARQL results written from pyoxigraph terms: JSON, XML, CSV and TSV, plus RDF graphs."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from llm_atlas import errors
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# result format name -> media type
+SOLUTION_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_FORMATS = {
+    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
+    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
+    "trig": ("application/trig", ox.RdfFormat.TRIG),
+    "nquads": ("application/n-quads", ox.RdfFormat.N_QUADS),
+}
+
+
+def too_large(limit: int) -> errors.ResultTooLarge:
+    """The error for a result with more rows than the configured limit (one class on every store,
+    so the web layer's table maps it to 400 whichever store raised it)."""
+    return errors.ResultTooLarge(f"the result has more than {limit} rows, the limit of this "
+                                 "endpoint; add LIMIT and OFFSET to page through it")
+
+
+def encode_result(result, solution_format: str, graph_format: str,
+                  max_rows: int) -> tuple[str, bytes]:
+    """A pyoxigraph result as (kind, body) in our formats; past max_rows it is refused, not cut."""
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean", write_boolean(bool(result), solution_format)
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            if len(rows) >= max_rows:
+                raise too_large(max_rows)
+            rows.append([solution[v] for v in variables])
+        return "solutions", write_solutions(variables, rows, solution_format)
+    triples = []
+    for triple in result:
+        if len(triples) >= max_rows:
+            raise too_large(max_rows)
+        triples.append(triple)
+    return "graph", write_graph(triples, graph_format)
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {
+        "subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+        "object": _json_term(term.object)}}
+
+
+# Characters XML 1.0 cannot carry at all, not even as a character reference.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def refuse_if_not_xml(text: str, what: str = "XML") -> None:
+    """Raise ResultNotRepresentable when the text holds a character XML 1.0 cannot carry."""
+    found = _NOT_XML.search(text)
+    if found:
+        raise errors.ResultNotRepresentable(
+            f"the result holds the character U+{ord(found.group()):04X}, which {what} (XML 1.0) "
+            "cannot carry; ask for it as application/sparql-results+json (or CSV, TSV; "
+            "N-Triples or Turtle for CONSTRUCT and DESCRIBE)")
+
+
+def _xml_text(text: str) -> str:
+    """Element content that an XML parser gives back exactly: a raw CR would come back as LF."""
+    refuse_if_not_xml(text, "SPARQL results XML")
+    return escape(text, {"\r": "&#13;"})
+
+
+def _xml_attribute(text: str) -> str:
+    refuse_if_not_xml(text, "SPARQL results XML")
+    return quoteattr(text)  # (writes TAB, LF and CR as references, as attributes need)
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{_xml_text(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{_xml_text(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            language = _xml_attribute(term.language)
+            return f"<literal xml:lang={language}>{_xml_text(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            datatype = _xml_attribute(term.datatype.value)
+            return f"<literal datatype={datatype}>{_xml_text(term.value)}</literal>"
+        return f"<literal>{_xml_text(term.value)}</literal>"
+    return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
+            f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}</object></triple>")
+
+
+def _csv_field(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        value = "_:" + term.value
+    elif isinstance(term, (ox.NamedNode, ox.Literal)):
+        value = term.value
+    else:
+        value = str(term)
+    if any(c in value for c in ',"\r\n'):
+        value = '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _tsv_field(term) -> str:
+    # pyoxigraph's str() of a term is its N-Triples / Turtle form, which TSV results use.
+    return "" if term is None else str(term).replace("\t", "\\t")
+
+
+def write_solutions(variables: Sequence[str], rows: Iterable[Sequence], fmt: str) -> bytes:
+    """Serialize SELECT solutions; rows hold a term or None per variable."""
+    if fmt == "json":
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+                    for row in rows]
+        return json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode()
+    out = io.StringIO()
+    if fmt == "xml":
+        out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                  "<head>")
+        out.writelines(f"<variable name={_xml_attribute(v)}/>" for v in variables)
+        out.write("</head><results>")
+        for row in rows:
+            out.write("<result>")
+            out.writelines(f"<binding name={_xml_attribute(v)}>{_xml_term(t)}</binding>"
+                           for v, t in zip(variables, row, strict=True) if t is not None)
+            out.write("</result>")
+        out.write("</results></sparql>\n")
+    elif fmt == "csv":
+        out.write(",".join(variables) + "\r\n")
+        for row in rows:
+            out.write(",".join(_csv_field(t) for t in row) + "\r\n")
+    elif fmt == "tsv":
+        out.write("\t".join("?" + v for v in variables) + "\n")
+        for row in rows:
+            out.write("\t".join(_tsv_field(t) for t in row) + "\n")
+    else:
+        raise ValueError(f"unknown solution format {fmt!r}")
+    return out.getvalue().encode()
+
+
+def write_boolean(value: bool, fmt: str) -> bytes:
+    """Serialize an ASK answer."""
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+    if fmt in ("csv", "tsv"):
+        return b"true\n" if value else b"false\n"
+    raise ValueError(f"unknown boolean format {fmt!r}")
+
+
+def write_graph(triples: Iterable, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialize triples (or quads, for TriG/N-Quads) with pyoxigraph's own writers."""
+    _, rdf_format = GRAPH_FORMATS[fmt]
+    kwargs = {"prefixes": prefixes} if prefixes and fmt in ("turtle", "trig", "rdfxml") else {}
+    body = ox.serialize(triples, format=rdf_format, **kwargs) or b""
+    if fmt == "rdfxml":
+        # Oxigraph's RDF/XML writer copies literals as they are: the same two faults as above.
+        # Its own markup uses no CR, so every CR is a literal's and becomes a reference.
+        refuse_if_not_xml(body.decode(), "RDF/XML")
+        body = body.replace(b"\r", b"&#13;")
+    return body

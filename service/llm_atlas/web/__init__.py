@@ -1,0 +1,1 @@
+"""The Flask layer: the app factory, errors, negotiation, one module per URL area."""

@@ -1,0 +1,81 @@
+"""/void (dataset statistics) and /health (liveness)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, request
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+
+from llm_atlas import __version__
+from llm_atlas.core.sparql.internal import internal_query
+from llm_atlas.errors import StoreError
+from llm_atlas.web import negotiation as neg
+from llm_atlas.web.common import public_url, state
+from llm_atlas.web.service_description import RDFLIB_WRITERS
+
+bp = Blueprint("meta", __name__)
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+def _select(name: str) -> list[dict]:
+    _, body = state().store.query(internal_query(name), solution_format="json")
+    return [{k: v["value"] for k, v in b.items()} for b in json.loads(body)["results"]["bindings"]]
+
+
+def void_graph(root: str) -> Graph:
+    """VoID description of the whole dataset, with class, property and graph partitions."""
+    graph = Graph()
+    graph.bind("void", VOID)
+    graph.bind("dcterms", DCTERMS)
+    dataset = URIRef(root + "void#dataset")
+    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, DCTERMS.title, Literal("LLM ATLAS knowledge graph", lang="en")))
+    graph.add((dataset, VOID.sparqlEndpoint, URIRef(root + "sparql")))
+    graph.add((dataset, VOID.uriSpace, Literal(state().settings.base_iri)))
+    counts = _select("void_counts")[0]
+    for key, prop in (("triples", VOID.triples), ("subjects", VOID.distinctSubjects),
+                      ("objects", VOID.distinctObjects), ("properties", VOID.properties)):
+        graph.add((dataset, prop, Literal(int(counts[key]), datatype=XSD.integer)))
+    classes = _select("void_classes")
+    graph.add((dataset, VOID.classes, Literal(len(classes), datatype=XSD.integer)))
+    for row in classes:
+        part = BNode()
+        graph.add((dataset, VOID.classPartition, part))
+        graph.add((part, VOID["class"], URIRef(row["class"])))
+        graph.add((part, VOID.entities, Literal(int(row["entities"]), datatype=XSD.integer)))
+    for row in _select("void_properties"):
+        part = BNode()
+        graph.add((dataset, VOID.propertyPartition, part))
+        graph.add((part, VOID.property, URIRef(row["property"])))
+        graph.add((part, VOID.triples, Literal(int(row["triples"]), datatype=XSD.integer)))
+    for row in _select("void_graphs"):
+        part = BNode()
+        graph.add((dataset, VOID.subset, part))
+        graph.add((part, RDF.type, VOID.Dataset))
+        graph.add((part, SD.name, URIRef(row["graph"])))
+        graph.add((part, VOID.triples, Literal(int(row["triples"]), datatype=XSD.integer)))
+    return graph
+
+
+@bp.route("/void")
+def void() -> Response:
+    fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
+    body = void_graph(public_url()).serialize(format=RDFLIB_WRITERS[fmt.name])
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/health")
+def health() -> Response:
+    """Liveness: 200 with the store's state when it answers, 503 when it does not."""
+    try:
+        report = state().store.health()
+        report.update(status="ok", version=__version__)
+        status = 200
+    except StoreError as exc:
+        report = {"status": "unavailable", "version": __version__, "message": str(exc)}
+        status = 503
+    return Response(json.dumps(report) + "\n", status=status, mimetype="application/json")

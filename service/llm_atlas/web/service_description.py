@@ -1,0 +1,55 @@
+"""The SPARQL 1.1 Service Description answered on a bare GET of /sparql."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from rdflib import BNode, Graph, Namespace, URIRef
+from rdflib.namespace import RDF, VOID
+
+from llm_atlas.core.knowledge.layout import ONTOLOGY_GRAPH
+from llm_atlas.web import negotiation as neg
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
+
+RESULT_FORMATS = {
+    "json": FORMATS_NS.SPARQL_Results_JSON, "xml": FORMATS_NS.SPARQL_Results_XML,
+    "csv": FORMATS_NS.SPARQL_Results_CSV, "tsv": FORMATS_NS.SPARQL_Results_TSV,
+    "turtle": FORMATS_NS.Turtle, "ntriples": FORMATS_NS["N-Triples"],
+    "rdfxml": FORMATS_NS.RDF_XML, "jsonld": FORMATS_NS["JSON-LD"],
+}
+RDFLIB_WRITERS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
+
+
+def describe(endpoint: str) -> Graph:
+    """What this endpoint is and does, in the sd: vocabulary."""
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    service = BNode()
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, URIRef(endpoint)))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    for fmt in RESULT_FORMATS.values():
+        graph.add((service, SD.resultFormat, fmt))
+    # The default graph is the union of every named graph; no SERVICE, no dereferencing.
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    dataset, default = BNode(), BNode()
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    named = BNode()
+    graph.add((dataset, SD.namedGraph, named))
+    graph.add((named, RDF.type, SD.NamedGraph))
+    graph.add((named, SD.name, URIRef(ONTOLOGY_GRAPH)))
+    return graph
+
+
+def service_description(endpoint: str) -> Response:
+    """The description in the RDF format the client asks for (Turtle by default)."""
+    fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
+    body = describe(endpoint).serialize(format=RDFLIB_WRITERS[fmt.name])
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
