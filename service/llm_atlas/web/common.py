@@ -11,6 +11,7 @@ from flask import Response, current_app, request
 
 from llm_atlas.config import Settings
 from llm_atlas.errors import StoreBusy
+from llm_atlas.store.contract import Store
 from llm_atlas.web.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
 
 
@@ -19,7 +20,7 @@ class AtlasState:
     """What the app factory builds and the blueprints share (never module globals)."""
 
     settings: Settings
-    store: object
+    store: Store
     queries: dict = field(default_factory=dict)  # name -> NamedQuery, from queries/
     query_slots: threading.BoundedSemaphore = field(init=False)
 
