@@ -17,10 +17,11 @@ from pathlib import Path
 
 from llm_atlas.core.annotations.service import AnnotationService
 from llm_atlas.core.checking.context import neighbourhood
-from llm_atlas.core.checking.reasoning import ReasonerUnavailable, reason
+from llm_atlas.core.checking.reasoning import reason
 from llm_atlas.core.checking.validation import validate_graph
 from llm_atlas.core.knowledge.rdfio import parse_data
 from llm_atlas.core.knowledge.sources import find_sources
+from llm_atlas.errors import ReasonerUnavailable
 from llm_atlas.namespaces import BASE_IRI
 from llm_atlas.store.embedded.client import EmbeddedStore
 

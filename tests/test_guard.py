@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from llm_atlas.core.sparql import guard
-from llm_atlas.core.sparql.guard import QueryRefused, add_using, analyse
+from llm_atlas.core.sparql.guard import add_using, analyse
 from llm_atlas.core.sparql.lexer import surely_valid_iri, tokens
+from llm_atlas.errors import QueryRefused
 from service_probe import Probe
 
 QUERIES = sorted((Path(__file__).parent.parent / "queries").glob("*.rq"))

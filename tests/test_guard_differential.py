@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llm_atlas.core.sparql.guard import QueryRefused, analyse
+from llm_atlas.core.sparql.guard import analyse
 from llm_atlas.core.sparql.lexer import iri_text, surely_valid_iri
+from llm_atlas.errors import QueryRefused
 from service_probe import Probe
 
 BOUNDED = settings(derandomize=True, database=None, deadline=None, print_blob=True,

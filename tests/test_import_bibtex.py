@@ -11,8 +11,9 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
 from llm_atlas.cli import main
 from llm_atlas.core.review.bibtex import latex_to_text, read_bibtex
-from llm_atlas.core.review.bibtex_import import EntryRefused, entry_record, parse_creators
+from llm_atlas.core.review.bibtex_import import entry_record, parse_creators
 from llm_atlas.core.review.paper_turtle import Creator, person_slug
+from llm_atlas.errors import EntryRefused
 from llm_atlas.namespaces import ATLAS, BIBO
 from test_paper_turtle import ORG, PAPER, PERSON, assert_isomorphic
 

@@ -19,12 +19,12 @@ from llm_atlas.core.knowledge.mappings import (
     MAPPINGS_GRAPH,
     PAV,
     SSSOM,
-    MappingSetError,
     read_mapping_set,
 )
 from llm_atlas.core.knowledge.sources import find_sources
 from llm_atlas.core.views.document import Renderer, mapping_rows
 from llm_atlas.core.views.iris import href
+from llm_atlas.errors import MappingSetError
 from llm_atlas.namespaces import ATLAS, BASE_IRI
 from llm_atlas.web.app import create_app
 from pages import parse_page

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 import pytest
 
 from live import request
-from llm_atlas.core.sparql.queries import QueryHeaderError, load_named_queries, parse_named_query
+from llm_atlas.core.sparql.queries import load_named_queries, parse_named_query
+from llm_atlas.errors import QueryHeaderError
 from llm_atlas.namespaces import PREFIXES
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -8,7 +8,8 @@ from rdflib.namespace import RDF
 
 from llm_atlas.cli import main
 from llm_atlas.core.checking.validation import validate_graph
-from llm_atlas.core.review.sheet import COLUMNS, SheetError, read_sheets
+from llm_atlas.core.review.sheet import COLUMNS, read_sheets
+from llm_atlas.errors import SheetError
 from llm_atlas.namespaces import ATLAS, RES
 
 BASE = dict(

@@ -17,8 +17,8 @@ import pytest
 
 from live import Listener, request
 from llm_atlas.core.knowledge.rdfio import parse_data
-from llm_atlas.core.knowledge.rdfsafety import InputTooLarge, Limits, UnsafeInput
-from llm_atlas.errors import RDFSyntaxError
+from llm_atlas.core.knowledge.rdfsafety import Limits
+from llm_atlas.errors import InputTooLarge, RDFSyntaxError, UnsafeInput
 from submissions_kit import dump, solution_annotation, turtle_graph
 
 SECRET = "s3cr3t-7f1c9a2e-the-server-must-not-read-this"

@@ -1,4 +1,10 @@
-"""Typed exceptions of the core; the web layer and the CLI map them to statuses and exit codes."""
+"""Every failure the core and the stores raise, each one class, defined once.
+
+This is the bottom layer: nothing here imports the rest of the package. What a failure means
+to a client is said elsewhere, once: the HTTP status in web/errors.py (one table), the exit code
+in cli/exits.py. Classes are grouped by where the failure arises; a docstring names the status
+only as a reminder, the tables decide.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ class AtlasError(Exception):
     """Base of every error the project raises on purpose."""
 
 
+# -- settings and the knowledge sources ------------------------------------------------------
+
 class SettingsError(AtlasError):
     """A setting cannot be used (a token file that cannot be read, a bad public URL)."""
 
@@ -17,13 +25,41 @@ class SourcesNotFound(AtlasError):
     """The shipped ontology, shapes or annotations could not be located."""
 
 
+class MappingSetError(AtlasError):
+    """The mapping set file breaks the SSSOM TSV form; the message says where and what."""
+
+
+class ReleaseRefused(AtlasError):
+    """The release cannot be made as asked (a version, a missing file); nothing was written."""
+
+
+class SandboxUnavailable(AtlasError):
+    """This platform cannot take the network away from a process."""
+
+
+# -- RDF a client or a curator gives us ------------------------------------------------------
+
 class RDFSyntaxError(AtlasError):
     """An RDF document could not be parsed; the message says where and why."""
+
+
+class UnsafeInput(RDFSyntaxError):
+    """A document asks the parser to read a file or fetch something; it is refused unread."""
+
+
+class SchemaTriple(UnsafeInput):
+    """A document from a client states a schema triple (a class or property axiom, a shape)."""
+
+
+class InputTooLarge(RDFSyntaxError):
+    """A parsed document has more triples, or longer literals or IRIs, than allowed."""
 
 
 class UnsupportedFormat(AtlasError):
     """An RDF syntax was asked for that the project does not read or write."""
 
+
+# -- checking: SHACL and HermiT in the checker processes -------------------------------------
 
 class ReasonerUnavailable(AtlasError):
     """HermiT could not be run (no Java, or the reasoner crashed)."""
@@ -40,6 +76,78 @@ class CheckerBusy(AtlasError):
 class CheckerFault(AtlasError):
     """A checker process failed while doing valid work (a server fault)."""
 
+
+# -- SPARQL text: the guard, named queries and their parameters, view filters ----------------
+
+class QueryRefused(AtlasError):
+    """The request asks for something this endpoint does not do (a client error)."""
+
+
+class QueryHeaderError(AtlasError):
+    """A named query's header is missing or malformed."""
+
+
+class ParameterError(AtlasError):
+    """A named query was given an unknown parameter or a value of the wrong type."""
+
+
+class UnknownStatusFilter(AtlasError):
+    """A `status=` value that names no provenance status; the message lists the allowed ones."""
+
+
+# -- annotation submissions ------------------------------------------------------------------
+
+class SubmissionRejected(AtlasError):
+    """The document is RDF but not an acceptable submission (HTTP 422); the message says why."""
+
+
+class Inconsistent(SubmissionRejected):
+    """HermiT finds the ontology plus the submission inconsistent (HTTP 422)."""
+
+
+class NotConforming(AtlasError):
+    """The submission violates the shapes (HTTP 422); the report says what to fix.
+
+    The report (a core.checking ValidationReport) travels with the error, so the web layer can
+    answer with it; the raiser writes the message, since this layer cannot summarize reports.
+    """
+
+    def __init__(self, message: str, report: object):
+        self.report = report
+        super().__init__(message)
+
+
+class SubmissionConflict(AtlasError):
+    """The submission collides with what the store holds (HTTP 409)."""
+
+
+class AnnotationNotFound(AtlasError):
+    """No annotation has this IRI (HTTP 404)."""
+
+
+class AnnotationRetracted(AtlasError):
+    """The annotation was retracted (HTTP 410); the message says when."""
+
+
+# -- the literature review's inputs (curators' commands only) --------------------------------
+
+class BibSyntaxError(AtlasError):
+    """The file is not BibTeX the reader can follow (unbalanced braces, a missing `=`...)."""
+
+
+class LatexError(AtlasError):
+    """A field uses LaTeX this reader does not turn into text."""
+
+
+class EntryRefused(AtlasError):
+    """A BibTeX entry cannot become a paper description; the message says what to fix."""
+
+
+class SheetError(AtlasError):
+    """A sheet row that breaks the column contract; the message names the file, key and column."""
+
+
+# -- the store: embedded or remote, the same classes -----------------------------------------
 
 class StoreError(AtlasError):
     """Base of the store's errors."""

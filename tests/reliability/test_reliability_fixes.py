@@ -15,12 +15,11 @@ from faults_kit import WriteLog, ask, descendants, engine_pid, graphs_with_prefi
 from live import Server, request
 from llm_atlas.cli import main
 from llm_atlas.core.sparql.queries import (
-    ParameterError,
-    QueryHeaderError,
     bind,
     load_named_queries,
     parse_named_query,
 )
+from llm_atlas.errors import ParameterError, QueryHeaderError
 from llm_atlas.namespaces import PREFIXES
 
 pytestmark = pytest.mark.slow

@@ -24,13 +24,11 @@ from llm_atlas.cli.query import QueryInputError, query_text
 from llm_atlas.config import Settings
 from llm_atlas.core.knowledge.sources import find_sources
 from llm_atlas.core.sparql.queries import (
-    ParameterError,
-    QueryHeaderError,
     bind,
     load_named_queries,
     parse_named_query,
 )
-from llm_atlas.errors import AtlasError
+from llm_atlas.errors import AtlasError, ParameterError, QueryHeaderError
 from llm_atlas.namespaces import PREFIXES
 
 pytestmark = pytest.mark.slow

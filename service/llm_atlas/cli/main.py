@@ -137,8 +137,8 @@ def import_bibtex_command(file, out, force, root) -> None:
     One line per entry: the file written, or what is wrong. Exit 0 when every entry was
     written, 1 when any was refused (nothing written for it), 2 when the file is unreadable.
     """
-    from llm_atlas.core.review.bibtex import BibSyntaxError
     from llm_atlas.core.review.bibtex_import import import_bibtex
+    from llm_atlas.errors import BibSyntaxError
 
     sources = _sources(root)
     try:
@@ -199,7 +199,8 @@ def reason_command(root: str | None, out: str | None) -> None:
 def review_sheet(sheets, out, keep, root) -> None:
     """Write annotation files and the review protocol from screening sheets (curators' tool)."""
     from llm_atlas.core.review.protocol import write_review
-    from llm_atlas.core.review.sheet import SheetError, read_sheets
+    from llm_atlas.core.review.sheet import read_sheets
+    from llm_atlas.errors import SheetError
 
     sources = _sources(root)
     try:

@@ -11,9 +11,8 @@ from llm_atlas.cli.exits import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK
 from llm_atlas.cli.main import _print_check
 from llm_atlas.core.checking.checks import run_check
 from llm_atlas.core.knowledge.release import add_dumps, plan_release, released_copy, write_release
-from llm_atlas.core.knowledge.release_files import ReleaseRefused
 from llm_atlas.core.knowledge.sources import find_sources
-from llm_atlas.errors import ReasonerUnavailable, SourcesNotFound
+from llm_atlas.errors import ReasonerUnavailable, ReleaseRefused, SourcesNotFound
 
 
 def _shown(path: Path, root: Path) -> str:

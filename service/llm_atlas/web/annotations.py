@@ -17,33 +17,17 @@ import logging
 from flask import Blueprint, Response, request
 
 from llm_atlas.core.annotations.records import Request, now
-from llm_atlas.core.annotations.service import (
-    AnnotationNotFound,
-    AnnotationRetracted,
-    Inconsistent,
-    NotConforming,
-)
-from llm_atlas.core.annotations.submission import SLUG, SubmissionConflict, SubmissionRejected
+from llm_atlas.core.annotations.submission import SLUG
+from llm_atlas.errors import NotConforming
 from llm_atlas.web import negotiation as neg
-from llm_atlas.web.common import public_url, require_token, state
-from llm_atlas.web.errors import ClientError, NotFound
+from llm_atlas.web.common import negotiated, public_url, require_token, state
+from llm_atlas.web.errors import status_for
+from llm_atlas.web.refusals import NotFound
 from llm_atlas.web.reports import read_rdf_body, report_response, request_id, service
 
 log = logging.getLogger("llm_atlas.annotations")
 bp = Blueprint("annotations", __name__)
 RESOURCE_PATH = "/resource/annotation/"
-
-
-class UnprocessableContent(ClientError):
-    status = 422
-
-
-class Conflict(ClientError):
-    status = 409
-
-
-class Gone(ClientError):
-    status = 410
 
 
 def _request(operation: str) -> Request:
@@ -52,15 +36,6 @@ def _request(operation: str) -> Request:
     req = Request(request_id(), holder, request.remote_addr or "unknown", now(), operation)
     log.info("%s request %s from %s", operation, req.request_id, req.client)
     return req
-
-
-def _http_error(exc: Exception) -> ClientError:
-    """The HTTP error for a refusal of the annotation service."""
-    for core, web in ((SubmissionConflict, Conflict), (SubmissionRejected, UnprocessableContent),
-                      (AnnotationRetracted, Gone), (AnnotationNotFound, NotFound)):
-        if isinstance(exc, core):
-            return web(str(exc))
-    raise exc
 
 
 def _slug(slug: str) -> str:
@@ -77,10 +52,8 @@ def submit() -> Response:
     graph = read_rdf_body()
     try:
         committed, report = service().submit(graph, req)
-    except NotConforming as exc:
-        return report_response(exc.report, len(graph), status=422, message=str(exc))
-    except (SubmissionRejected, SubmissionConflict, Inconsistent) as exc:
-        raise _http_error(exc) from None
+    except NotConforming as exc:  # the one error that answers with its report
+        return report_response(exc.report, len(graph), status=status_for(exc), message=str(exc))
     slug = committed.annotation.rsplit("/", 1)[1]
     location = public_url(RESOURCE_PATH + slug)
     body = {"annotation": committed.annotation, "location": location,
@@ -96,16 +69,11 @@ def submit() -> Response:
 def read(slug: str) -> Response:
     """The annotation's graph (with its submission record) in the format Accept prefers."""
     try:
-        try:
-            fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
-        except neg.NotAcceptable:
-            service().read(_slug(slug), "ntriples")  # a missing one is 404 or 410 first
-            raise
-        body = service().read(_slug(slug), fmt.name)
-    except (AnnotationNotFound, AnnotationRetracted) as exc:
-        raise _http_error(exc) from None
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Vary"] = "Accept"
+        fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
+    except neg.NotAcceptable:
+        service().read(_slug(slug), "ntriples")  # a missing one is 404 or 410 first
+        raise
+    response = negotiated(service().read(_slug(slug), fmt.name), fmt.media_type)
     response.headers["Content-Location"] = RESOURCE_PATH + slug
     return response
 
@@ -115,10 +83,7 @@ def read(slug: str) -> Response:
 def retract(slug: str) -> Response:
     """Retract an annotation: its graph goes, a record of who retracted it and when stays."""
     require_token()
-    try:
-        record, dropped = service().retract(_slug(slug), _request(f"DELETE {request.path}"))
-    except (AnnotationNotFound, AnnotationRetracted, SubmissionConflict) as exc:
-        raise _http_error(exc) from None
+    record, dropped = service().retract(_slug(slug), _request(f"DELETE {request.path}"))
     body = {"annotation": service().iri(slug), "retraction": record, "dropped": dropped,
             "request_id": request_id()}
     return Response(json.dumps(body, indent=1) + "\n", status=200, mimetype="application/json")

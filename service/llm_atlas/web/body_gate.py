@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, request
 
 from llm_atlas.config import Settings
-from llm_atlas.web.errors import ClientError
+from llm_atlas.web.refusals import RequestRefused
 
 # Bodies past the size limit by at most this much are still read (and dropped), so the client
 # reads our 413 instead of a broken pipe; larger ones are not read at all.
@@ -42,32 +42,20 @@ SLOW_READ = 0.25  # seconds: a read that took longer makes the next one a single
 SLOT_WAIT = 0.2
 
 
-class BodyTooSlow(ClientError):
+class BodyTooSlow(RequestRefused):
     """The body did not arrive at the minimum rate."""
 
-    status = 408
-    headers = {"Connection": "close"}
 
-
-class BodyIncomplete(ClientError):
+class BodyIncomplete(RequestRefused):
     """The client stopped sending before its Content-Length was reached."""
 
-    status = 400
-    headers = {"Connection": "close"}
 
-
-class TooManyBodiesFromClient(ClientError):
+class TooManyBodiesFromClient(RequestRefused):
     """This client already has as many bodies being read as it may."""
 
-    status = 429
-    headers = {"Retry-After": "1", "Connection": "close"}
 
-
-class BodyReadersBusy(ClientError):
+class BodyReadersBusy(RequestRefused):
     """Every body slot is taken; the request may be fine, the server cannot read it now."""
-
-    status = 503
-    headers = {"Retry-After": "1", "Connection": "close"}
 
 
 def body_slots(settings: Settings) -> int:

@@ -1,4 +1,5 @@
-"""Helpers every blueprint uses: the app's state, bearer tokens, query slots, bodies."""
+"""Helpers every blueprint uses: the app's state, bearer tokens, query slots, bodies, and the
+one way to answer with a negotiated representation (`Vary: Accept`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import Response, current_app, request
 from llm_atlas.config import Settings
 from llm_atlas.errors import StoreBusy
 from llm_atlas.store.contract import Store
-from llm_atlas.web.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
+from llm_atlas.web.refusals import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
 
 
 @dataclass
@@ -104,3 +105,18 @@ def no_content(status: int = 204, location: str | None = None) -> Response:
     if location is not None:
         response.headers["Location"] = location
     return response
+
+
+def vary_on_accept(response: Response) -> Response:
+    """Say that the answer depends on Accept, so a cache keeps one copy per representation.
+
+    Added to whatever Vary the response has already; every negotiated answer and every error
+    (JSON or HTML by Accept) goes through here, so none forgets it.
+    """
+    response.vary.add("Accept")
+    return response
+
+
+def negotiated(body, media_type: str, *, status: int = 200) -> Response:
+    """An answer in the representation chosen from Accept (or by extension or `format=`)."""
+    return vary_on_accept(Response(body, status=status, mimetype=media_type))

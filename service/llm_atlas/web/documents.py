@@ -18,8 +18,8 @@ from llm_atlas.core.views.linked_data import Document, facts, minted, rdf_graph,
 from llm_atlas.core.views.review import review_sections
 from llm_atlas.core.views.search import closest
 from llm_atlas.web import negotiation as neg
-from llm_atlas.web.common import query_slot, state
-from llm_atlas.web.errors import NotFound
+from llm_atlas.web.common import query_slot, state, vary_on_accept
+from llm_atlas.web.refusals import NotFound
 
 bp = Blueprint("documents", __name__)
 EXTENSIONS = {f.extension for f in neg.DOCUMENTS}
@@ -100,8 +100,7 @@ def dereference(ext: str | None = None, rest: str | None = None) -> Response:
 
 @bp.after_request
 def vary(response: Response) -> Response:
-    """The slash IRIs and every error (JSON or HTML by Accept) depend on Accept."""
-    extension = split_extension(request.path, EXTENSIONS)[1]
-    if extension is None or response.status_code >= 400:
-        response.headers["Vary"] = "Accept"
+    """The slash IRIs depend on Accept (an extension chose for itself; errors vary anyway)."""
+    if split_extension(request.path, EXTENSIONS)[1] is None:
+        vary_on_accept(response)
     return response

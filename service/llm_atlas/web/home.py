@@ -9,7 +9,7 @@ from llm_atlas.core.views.document import Renderer, document_context, kind_of
 from llm_atlas.core.views.linked_data import facts, resolve, select
 from llm_atlas.core.views.search import entries, search
 from llm_atlas.web import negotiation as neg
-from llm_atlas.web.common import query_slot, state
+from llm_atlas.web.common import negotiated, query_slot, state
 from llm_atlas.web.documents import format_links, link
 
 bp = Blueprint("home", __name__)
@@ -18,9 +18,7 @@ MAX_QUERY = 200
 
 def _html(template: str, **context) -> Response:
     neg.choose([neg.HTML], request.headers.get("Accept"))  # 406 for clients that refuse HTML
-    response = Response(render_template(template, **context), mimetype=neg.HTML.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(render_template(template, **context), neg.HTML.media_type)
 
 
 def _papers(store) -> list[dict]:

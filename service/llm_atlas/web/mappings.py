@@ -8,7 +8,7 @@ from llm_atlas.core.knowledge.mappings import mapping_graph, read_mapping_set
 from llm_atlas.core.knowledge.sources import find_sources
 from llm_atlas.core.views.linked_data import serialize
 from llm_atlas.web import negotiation as neg
-from llm_atlas.web.common import state
+from llm_atlas.web.common import negotiated, state
 
 bp = Blueprint("mappings", __name__)
 # The TSV is the mapping set as curated (and what clients get without an Accept); RDF is
@@ -28,6 +28,4 @@ def mappings() -> Response:
         body = path.read_bytes()
     else:
         body = serialize(mapping_graph(read_mapping_set(path)), fmt.name)
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(body, fmt.media_type)

@@ -11,7 +11,6 @@ import io
 import json
 
 from flask import Blueprint, Response, render_template, request
-from werkzeug.exceptions import BadRequest
 
 from llm_atlas.core.views.iris import href
 from llm_atlas.core.views.linked_data import bind_values
@@ -25,12 +24,11 @@ from llm_atlas.core.views.matrix import (
 from llm_atlas.core.views.provenance import (
     ALL_STATUSES,
     STATUS_FILTERS,
-    UnknownStatusFilter,
     is_web_link,
 )
 from llm_atlas.core.views.provenance import status_filter as parse_status
 from llm_atlas.web import negotiation as neg
-from llm_atlas.web.common import query_slot, state
+from llm_atlas.web.common import negotiated, query_slot, state
 from llm_atlas.web.meta import internal_query
 
 bp = Blueprint("matrix", __name__)
@@ -53,10 +51,7 @@ def _provenance_query(status) -> str:
 @bp.route("/matrix.<ext>")
 def matrix(ext: str | None = None) -> Response:
     """The matrix in HTML, JSON or CSV, each claim with its status and source."""
-    try:
-        status = parse_status(request.args.get("status"))
-    except UnknownStatusFilter as exc:
-        raise BadRequest(str(exc)) from None
+    status = parse_status(request.args.get("status"))  # UnknownStatusFilter is a 400
     # plain `application/json` is an alias of the json entry, so tools asking for it get JSON
     fmt = neg.negotiate(OFFERED, ext or request.args.get("format"),
                         request.headers.get("Accept"))
@@ -74,18 +69,12 @@ def matrix(ext: str | None = None) -> Response:
         writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(csv_rows(structure))
-        return _response(out.getvalue(), "text/csv")
+        return negotiated(out.getvalue(), "text/csv")
     if fmt.name == "json":
-        return _response(json.dumps(structure, indent=1), JSON_MEDIA)
+        return negotiated(json.dumps(structure, indent=1), JSON_MEDIA)
     base = state().settings.base_iri
     html = render_template("matrix.html", m=structure, href=lambda iri: href(iri, base),
                            web_link=is_web_link, filters=STATUS_FILTERS,
                            chosen=request.args.get("status"),
                            cells={(c["phase"], c["problem"]): c for c in structure["cells"]})
-    return _response(html, "text/html")
-
-
-def _response(body, media: str) -> Response:
-    response = Response(body, mimetype=media)
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(html, "text/html")

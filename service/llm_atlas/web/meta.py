@@ -12,7 +12,7 @@ from llm_atlas import __version__
 from llm_atlas.core.sparql.internal import internal_query
 from llm_atlas.errors import StoreError
 from llm_atlas.web import negotiation as neg
-from llm_atlas.web.common import public_url, state
+from llm_atlas.web.common import negotiated, public_url, state
 from llm_atlas.web.service_description import RDFLIB_WRITERS
 
 bp = Blueprint("meta", __name__)
@@ -63,9 +63,7 @@ def void_graph(root: str) -> Graph:
 def void() -> Response:
     fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
     body = void_graph(public_url()).serialize(format=RDFLIB_WRITERS[fmt.name])
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(body, fmt.media_type)
 
 
 @bp.route("/health")

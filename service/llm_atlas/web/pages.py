@@ -11,6 +11,7 @@ from flask import Response, current_app, render_template
 from llm_atlas.core.sparql.queries import examples
 from llm_atlas.core.views.iris import href
 from llm_atlas.errors import AtlasError
+from llm_atlas.web.common import negotiated
 from llm_atlas.web.errors import status_for
 
 
@@ -74,6 +75,4 @@ def query_page(text: str | None, run: Callable | None) -> Response:
         else:
             context.update(result_context(kind, body))
     html = render_template("query.html", **context)
-    response = Response(html, status=status, mimetype="text/html")
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(html, "text/html", status=status)

@@ -11,10 +11,11 @@ from llm_atlas.errors import AtlasError
 from llm_atlas.namespaces import PREFIXES
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web import openapi
-from llm_atlas.web.common import public_url, request_url, state
-from llm_atlas.web.errors import NotFound, status_for
+from llm_atlas.web.common import negotiated, public_url, request_url, state
+from llm_atlas.web.errors import status_for
 from llm_atlas.web.pages import result_context
 from llm_atlas.web.query import ProtocolRequest, run_query
+from llm_atlas.web.refusals import NotFound
 
 bp = Blueprint("queries", __name__)
 
@@ -38,9 +39,9 @@ def list_queries() -> Response:
     """Every named question, as a page or as JSON."""
     queries = list(state().queries.values())
     if neg.choose([neg.BY_NAME["json"], neg.HTML], request.headers.get("Accept")) is neg.HTML:
-        return Response(render_template("queries.html", queries=queries), mimetype="text/html")
+        return negotiated(render_template("queries.html", queries=queries), "text/html")
     body = json.dumps({"queries": [_summary(q) for q in queries]}, indent=1)
-    return Response(body, mimetype="application/json")
+    return negotiated(body, "application/json")
 
 
 @bp.route("/queries/openapi.json")
@@ -59,9 +60,7 @@ def run_named(name: str) -> Response:
     if req.format is None and neg.prefers_html(request.headers.get("Accept")):
         return _page(query, req, given)
     _kind, body, fmt = run_query(req, request_url())
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(body, fmt.media_type)
 
 
 def _page(query: NamedQuery, req: ProtocolRequest, given: dict) -> Response:
@@ -75,7 +74,5 @@ def _page(query: NamedQuery, req: ProtocolRequest, given: dict) -> Response:
         context.update(result_context(kind, body))
     except AtlasError as exc:
         context["error"], status = str(exc), status_for(exc)
-    response = Response(render_template("named_query.html", **context), status=status,
-                        mimetype="text/html")
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(render_template("named_query.html", **context), "text/html",
+                      status=status)

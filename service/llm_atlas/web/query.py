@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from flask import request
 
-from llm_atlas.core.sparql.guard import Analysis, QueryRefused, analyse
+from llm_atlas.core.sparql.guard import Analysis, analyse
 from llm_atlas.core.views.iris import resolve
-from llm_atlas.errors import QuerySyntaxError, StoreError, UnsupportedFunction
+from llm_atlas.errors import QueryRefused, QuerySyntaxError, StoreError, UnsupportedFunction
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import query_slot, state
 

@@ -20,8 +20,9 @@ from llm_atlas.core.knowledge.sources import find_sources
 from llm_atlas.core.views.iris import href
 from llm_atlas.namespaces import ATLAS
 from llm_atlas.web import negotiation as neg
-from llm_atlas.web.common import body_bytes, state
-from llm_atlas.web.errors import TITLES, UnsupportedMediaType
+from llm_atlas.web.common import body_bytes, negotiated, state
+from llm_atlas.web.errors import error_body
+from llm_atlas.web.refusals import UnsupportedMediaType
 
 EXTENSION = "llm_atlas.annotations"
 REPORT_FORMATS = [neg.BY_NAME["json"], neg.BY_NAME["turtle"], neg.HTML]
@@ -106,7 +107,7 @@ def page(report: ValidationReport | None, triples: int | None, *, status: int = 
     html = render_template("validate.html", report=report, triples=triples, error=error,
                            summary=summary(report) if report is not None else None,
                            syntaxes=SYNTAXES, short=short, href=lambda i: href(i, base), **form)
-    return _vary(Response(html, status=status, mimetype="text/html"))
+    return negotiated(html, "text/html", status=status)
 
 
 def report_response(report: ValidationReport, triples: int, *, status: int = 200,
@@ -114,16 +115,10 @@ def report_response(report: ValidationReport, triples: int, *, status: int = 200
     """The report in the negotiated format; with a message it is also the one error shape."""
     fmt = report_format()
     if fmt.name == "turtle":
-        return _vary(Response(report_turtle(report), status=status, mimetype="text/turtle"))
+        return negotiated(report_turtle(report), "text/turtle", status=status)
     if fmt is neg.HTML:
         return page(report, triples, status=status, error=message)
     body: dict = as_dict(report, triples)
     if message is not None:
-        body = {"error": {"status": status, "title": TITLES.get(status, "Error"),
-                          "message": message}, "report": body}
-    return _vary(Response(json.dumps(body, indent=1) + "\n", status=status, mimetype=JSON_MEDIA))
-
-
-def _vary(response: Response) -> Response:
-    response.headers["Vary"] = "Accept"
-    return response
+        body = {**error_body(status, message), "report": body}
+    return negotiated(json.dumps(body, indent=1) + "\n", JSON_MEDIA, status=status)

@@ -13,9 +13,9 @@ from flask import Blueprint, Response, render_template, request
 
 from llm_atlas.core.views.review import protocol_summary, protocols
 from llm_atlas.web import negotiation as neg
-from llm_atlas.web.common import query_slot, state
+from llm_atlas.web.common import negotiated, query_slot, state
 from llm_atlas.web.documents import link
-from llm_atlas.web.errors import NotFound
+from llm_atlas.web.refusals import NotFound
 
 bp = Blueprint("review", __name__)
 OFFERED = [neg.HTML, neg.BY_NAME["json"]]
@@ -40,9 +40,6 @@ def review(ext: str | None = None) -> Response:
     with query_slot():
         summary = review_summary(state().store)
     if fmt is neg.HTML:
-        body = render_template("review.html", summary=summary, link=link)
-        response = Response(body, mimetype=neg.HTML.media_type)
-    else:
-        response = Response(json.dumps(summary, indent=1), mimetype=JSON_MEDIA)
-    response.headers["Vary"] = "Accept"
-    return response
+        return negotiated(render_template("review.html", summary=summary, link=link),
+                          neg.HTML.media_type)
+    return negotiated(json.dumps(summary, indent=1), JSON_MEDIA)

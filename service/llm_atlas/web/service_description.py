@@ -8,6 +8,7 @@ from rdflib.namespace import RDF, VOID
 
 from llm_atlas.core.knowledge.layout import ONTOLOGY_GRAPH
 from llm_atlas.web import negotiation as neg
+from llm_atlas.web.common import negotiated
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
@@ -50,6 +51,4 @@ def service_description(endpoint: str) -> Response:
     """The description in the RDF format the client asks for (Turtle by default)."""
     fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
     body = describe(endpoint).serialize(format=RDFLIB_WRITERS[fmt.name])
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(body, fmt.media_type)

@@ -11,14 +11,15 @@ from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import (
     body_bytes,
     charset_is_utf8,
+    negotiated,
     no_content,
     request_url,
     require_token,
     state,
     utf8,
 )
-from llm_atlas.web.errors import BadRequest, UnsupportedMediaType
 from llm_atlas.web.query import ProtocolRequest, run_query
+from llm_atlas.web.refusals import BadRequest, UnsupportedMediaType
 from llm_atlas.web.service_description import service_description
 
 bp = Blueprint("sparql", __name__)
@@ -90,9 +91,7 @@ def query_endpoint() -> Response:
     if neg.prefers_html(request.headers.get("Accept")) and req.format is None:
         return _page(req)
     kind, body, fmt = run_query(req, request_url())
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(body, fmt.media_type)
 
 
 def _page(req: ProtocolRequest | None) -> Response:

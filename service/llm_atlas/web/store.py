@@ -10,13 +10,14 @@ from flask import Blueprint, Response, request
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import (
     body_bytes,
+    negotiated,
     no_content,
     public_url,
     request_url,
     require_token,
     state,
 )
-from llm_atlas.web.errors import BadRequest, NotFound, UnsupportedMediaType
+from llm_atlas.web.refusals import BadRequest, NotFound, UnsupportedMediaType
 
 bp = Blueprint("store", __name__)
 
@@ -83,9 +84,7 @@ def read_graph(_rest: str | None = None) -> Response:
     body = state().store.get_graph(iri, fmt.name)
     if body is None:
         raise NotFound(f"the store holds no graph <{iri}>")
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiated(body, fmt.media_type)
 
 
 @bp.route("/store", methods=["PUT", "POST"])

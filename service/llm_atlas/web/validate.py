@@ -17,6 +17,7 @@ from llm_atlas.core.knowledge.rdfio import format_for_path
 from llm_atlas.errors import RDFSyntaxError, UnsupportedFormat
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import body_bytes, state
+from llm_atlas.web.errors import status_for
 from llm_atlas.web.reports import (
     SYNTAXES,
     page,
@@ -70,8 +71,8 @@ def _validate_form() -> Response:
     except (RDFSyntaxError, UnsupportedFormat) as exc:
         if not as_page:
             raise
-        status = 415 if isinstance(exc, UnsupportedFormat) else 400
-        return page(None, None, status=status, error=str(exc), text=text, syntax=syntax)
+        return page(None, None, status=status_for(exc), error=str(exc), text=text,
+                    syntax=syntax)
     checked = service().validate(graph)
     if as_page:
         return page(checked.report, len(graph), text=text, syntax=syntax)

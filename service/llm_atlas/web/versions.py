@@ -23,7 +23,7 @@ from llm_atlas.namespaces import ONTOLOGY_IRI
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import state
 from llm_atlas.web.documents import EXTENSIONS, dereference, format_links, link, vary
-from llm_atlas.web.errors import NotFound
+from llm_atlas.web.refusals import NotFound
 
 bp = Blueprint("versions", __name__)
 bp.after_request(vary)  # Vary: Accept on the slash IRIs and errors, as bp_documents says

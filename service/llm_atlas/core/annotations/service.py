@@ -28,8 +28,6 @@ from llm_atlas.core.annotations.records import (
 from llm_atlas.core.annotations.submission import (
     StoredDescriptions,
     Submission,
-    SubmissionConflict,
-    SubmissionRejected,
     annotation_prefix,
     closure,
     creator_refusals,
@@ -44,33 +42,24 @@ from llm_atlas.core.checking.context import ContextValidation, OntologyCache, va
 from llm_atlas.core.checking.reports import short, summary
 from llm_atlas.core.checking.validation import ValidationReport
 from llm_atlas.core.knowledge.rdfio import parse_data
-from llm_atlas.core.knowledge.rdfsafety import InputTooLarge
 from llm_atlas.core.views.linked_data import select
-from llm_atlas.errors import AtlasError, GraphExists, GraphMissing, ReasonerUnavailable
+from llm_atlas.errors import (
+    AnnotationNotFound,
+    AnnotationRetracted,
+    AtlasError,
+    GraphExists,
+    GraphMissing,
+    Inconsistent,
+    InputTooLarge,
+    NotConforming,
+    ReasonerUnavailable,
+    SubmissionConflict,
+    SubmissionRejected,
+)
 from llm_atlas.namespaces import ATLAS
 
 # pyshacl's SPARQL constraints cost tens of milliseconds per annotation; this bounds a request.
 MAX_ANNOTATIONS = 20
-
-
-class NotConforming(AtlasError):
-    """The submission violates the shapes (HTTP 422); the report says what to fix."""
-
-    def __init__(self, report: ValidationReport):
-        self.report = report
-        super().__init__(f"the submission {summary(report)}; fix what the report lists")
-
-
-class Inconsistent(SubmissionRejected):
-    """HermiT finds the ontology plus the submission inconsistent (HTTP 422)."""
-
-
-class AnnotationNotFound(AtlasError):
-    """No annotation has this IRI (HTTP 404)."""
-
-
-class AnnotationRetracted(AtlasError):
-    """The annotation was retracted (HTTP 410); the message says when."""
 
 
 class AnnotationService:
@@ -105,7 +94,8 @@ class AnnotationService:
         """Validate, check and store one submission; raise before writing anything otherwise."""
         checked = self.validate(data)
         if not checked.report.conforms:
-            raise NotConforming(checked.report)
+            raise NotConforming(f"the submission {summary(checked.report)}; fix what the report "
+                                "lists", checked.report)
         submission = plan_submission(data, self.base_iri)
         self._refuse_taken(str(submission.annotation), submission.slug)
         self._check_stored(submission)

@@ -30,20 +30,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from llm_atlas.core.checking.reports import short
-from llm_atlas.errors import AtlasError
+from llm_atlas.errors import SubmissionRejected
 from llm_atlas.namespaces import ATLAS, OA
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,199}")
 # Written by the service alone: the submission's provenance and a retraction's record.
 RESERVED = (PROV.wasGeneratedBy, PROV.invalidatedAtTime, PROV.wasInvalidatedBy)
-
-
-class SubmissionRejected(AtlasError):
-    """The document is RDF but not an acceptable submission (HTTP 422); the message says why."""
-
-
-class SubmissionConflict(AtlasError):
-    """The submission collides with what the store holds (HTTP 409)."""
 
 
 def annotation_prefix(base_iri: str) -> str:

@@ -28,19 +28,16 @@ from rdflib import Graph
 from llm_atlas.core.checking.context import shacl_in_context
 from llm_atlas.core.checking.validation import ValidationReport, ValidationResult
 from llm_atlas.core.knowledge.rdfio import parse_data
-from llm_atlas.core.knowledge.rdfsafety import (
-    InputTooLarge,
-    Limits,
-    SchemaTriple,
-    UnsafeInput,
-    refuse_schema_triples,
-)
+from llm_atlas.core.knowledge.rdfsafety import Limits, refuse_schema_triples
 from llm_atlas.errors import (
     CheckerBusy,
     CheckerFault,
     CheckTimeout,
+    InputTooLarge,
     RDFSyntaxError,
     ReasonerUnavailable,
+    SchemaTriple,
+    UnsafeInput,
     UnsupportedFormat,
 )
 

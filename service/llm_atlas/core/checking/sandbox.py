@@ -21,7 +21,7 @@ import platform
 import struct
 import sys
 
-from llm_atlas.errors import AtlasError
+from llm_atlas.errors import SandboxUnavailable
 
 # <linux/audit.h>, <asm/unistd.h>: the architecture tag seccomp reports and the syscall numbers
 _ARCHES = {
@@ -46,10 +46,6 @@ _PR_SET_NO_NEW_PRIVS = 38
 # struct seccomp_data: nr at 0, arch at 4, args[0] at 16 (its low 32 bits on these targets)
 _NR, _ARCH, _ARG0 = 0, 4, 16
 _AF_UNIX = 1
-
-
-class SandboxUnavailable(AtlasError):
-    """This platform cannot take the network away from a process."""
 
 
 def _instruction(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:

@@ -8,7 +8,7 @@ import pyshacl
 from rdflib import Graph, Literal, Node
 from rdflib.namespace import SH
 
-from llm_atlas.core.knowledge.rdfsafety import InputTooLarge
+from llm_atlas.errors import InputTooLarge
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 

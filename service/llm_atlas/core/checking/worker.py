@@ -18,21 +18,19 @@ from multiprocessing.connection import Connection
 from rdflib import Graph
 
 from llm_atlas.core.checking.context import shacl_in_context
-from llm_atlas.core.checking.sandbox import SandboxUnavailable, deny_network, network_denied
+from llm_atlas.core.checking.sandbox import deny_network, network_denied
 from llm_atlas.core.knowledge.rdfio import parse_data
-from llm_atlas.core.knowledge.rdfsafety import (
-    InputTooLarge,
-    Limits,
-    SchemaTriple,
-    UnsafeInput,
-    refuse_schema_triples,
-)
+from llm_atlas.core.knowledge.rdfsafety import Limits, refuse_schema_triples
 from llm_atlas.core.knowledge.sources import find_sources
 from llm_atlas.errors import (
     AtlasError,
     CheckerFault,
+    InputTooLarge,
     RDFSyntaxError,
     ReasonerUnavailable,
+    SandboxUnavailable,
+    SchemaTriple,
+    UnsafeInput,
     UnsupportedFormat,
 )
 

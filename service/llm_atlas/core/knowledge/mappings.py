@@ -20,7 +20,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
-from llm_atlas.errors import AtlasError
+from llm_atlas.errors import MappingSetError
 from llm_atlas.namespaces import BASE_IRI
 
 MAPPINGS_GRAPH = BASE_IRI + "graph/mappings"
@@ -45,10 +45,6 @@ COLUMN_SLOTS = {
 }
 SET_SLOTS = {"mapping_set_title": DCTERMS.title, "mapping_set_description": DCTERMS.description,
              "mapping_set_version": OWL.versionInfo, "mapping_date": DCTERMS.created}
-
-
-class MappingSetError(AtlasError):
-    """The mapping set file breaks the SSSOM TSV form; the message says where and what."""
 
 
 @dataclass(frozen=True)

@@ -17,19 +17,11 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
-from llm_atlas.errors import RDFSyntaxError
+from llm_atlas.errors import InputTooLarge, RDFSyntaxError, SchemaTriple, UnsafeInput
 from llm_atlas.namespaces import BASE_IRI
 
 # Context IRIs we answer from the package instead of the network: only our own.
 OWN_CONTEXTS = {BASE_IRI + "context.jsonld": "context.jsonld"}
-
-
-class UnsafeInput(RDFSyntaxError):
-    """A document asks the parser to read a file or fetch something; it is refused unread."""
-
-
-class InputTooLarge(RDFSyntaxError):
-    """A parsed document has more triples, or longer literals or IRIs, than allowed."""
 
 
 @dataclass(frozen=True)
@@ -164,10 +156,6 @@ def check_limits(graph: Graph, limits: Limits, source_name: str) -> None:
                 _check_literal(term, limits, source_name)
             elif not isinstance(term, BNode):
                 raise RDFSyntaxError(f"{source_name}: unexpected term {term!r}")
-
-
-class SchemaTriple(UnsafeInput):
-    """A document from a client states a schema triple (a class or property axiom, a shape)."""
 
 
 _SCHEMA_PREDICATES = {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range}

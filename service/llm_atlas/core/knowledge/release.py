@@ -22,13 +22,13 @@ from pathlib import Path
 
 from llm_atlas.core.knowledge.release_files import (
     LICENSE_IRI,
-    ReleaseRefused,
     bump_changelog,
     bump_citation,
     dump_dataset,
     void_turtle,
 )
 from llm_atlas.core.knowledge.sources import SEMVER, Sources, version_key
+from llm_atlas.errors import ReleaseRefused
 from llm_atlas.namespaces import ONTOLOGY_IRI
 
 HEADER_START = f"<{ONTOLOGY_IRI}> a owl:Ontology ;"

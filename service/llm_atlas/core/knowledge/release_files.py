@@ -9,15 +9,11 @@ import pyoxigraph as ox
 
 from llm_atlas.core.knowledge.layout import shipped_graphs
 from llm_atlas.core.knowledge.sources import Sources
-from llm_atlas.errors import AtlasError
+from llm_atlas.errors import ReleaseRefused
 from llm_atlas.namespaces import BASE_IRI, ONTOLOGY_IRI, PREFIXES
 
 LICENSE_IRI = "https://creativecommons.org/licenses/by/4.0/"
 CURATORS = BASE_IRI + "resource/agent/llm-atlas-curators"
-
-
-class ReleaseRefused(AtlasError):
-    """The release cannot be made as asked (a version, a missing file); nothing was written."""
 
 
 def dataset_quads(sources: Sources) -> list[ox.Quad]:

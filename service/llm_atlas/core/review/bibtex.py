@@ -11,17 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from llm_atlas.errors import AtlasError
+from llm_atlas.errors import BibSyntaxError, LatexError
 
 MONTHS = {m: m for m in "jan feb mar apr may jun jul aug sep oct nov dec".split()}
-
-
-class BibSyntaxError(AtlasError):
-    """The file is not BibTeX the reader can follow (unbalanced braces, a missing `=`...)."""
-
-
-class LatexError(ValueError):
-    """A field uses LaTeX this reader does not turn into text."""
 
 
 @dataclass

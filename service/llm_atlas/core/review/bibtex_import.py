@@ -14,7 +14,6 @@ from llm_atlas.core.review.bibtex import (
     AND,
     COMMA,
     BibEntry,
-    LatexError,
     latex_to_text,
     read_bibtex,
     split_top,
@@ -28,6 +27,7 @@ from llm_atlas.core.review.paper_turtle import (
     paper_slug,
     paper_turtle,
 )
+from llm_atlas.errors import EntryRefused, LatexError
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://arxiv\.org/abs/)", re.I)
@@ -35,10 +35,6 @@ _ARXIV_JOURNAL = re.compile(r"^arxiv\s+preprint\s+arxiv:\s*(\S+)$", re.I)
 # Journals that only say "on arXiv" (Google Scholar, DBLP's CoRR) are no venue.
 _NO_VENUE = re.compile(r"^(?:arxiv\b|corr\b)", re.I)
 _KNOWN_IDS = re.compile(r'(atlas:arxivId|bibo:doi)\s+"([^"]+)"')
-
-
-class EntryRefused(ValueError):
-    """An entry cannot become a paper description; the message says what to fix."""
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
+from llm_atlas.errors import SheetError
 from llm_atlas.namespaces import ATLAS, ONTOLOGY_IRI, RDF, RDFS
 
 COLUMNS = ("key", "title", "authors", "first_public_year", "venue", "venue_year", "arxiv_id",
@@ -23,10 +24,6 @@ COLUMNS = ("key", "title", "authors", "first_public_year", "venue", "venue_year"
            "check_note")
 REVIEW = "https://w3id.org/llm-atlas/resource/review/"
 SEARCH_DATE = "2026-12-02"  # the day every verification search of the sheets was run
-
-
-class SheetError(ValueError):
-    """A sheet row that breaks the column contract; the message names the file, key and column."""
 
 
 @dataclass(frozen=True)

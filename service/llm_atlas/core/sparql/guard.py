@@ -11,13 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llm_atlas.core.sparql.lexer import Lexer, Token, codepoint_readings, iri_text, tokens
-from llm_atlas.errors import AtlasError
+from llm_atlas.errors import QueryRefused
 
-__all__ = ["Analysis", "QueryRefused", "Token", "add_using", "analyse", "tokens"]
-
-
-class QueryRefused(AtlasError):
-    """The request asks for something this endpoint does not do (a client error)."""
+__all__ = ["Analysis", "Token", "add_using", "analyse", "tokens"]
 
 
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")

@@ -14,14 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from llm_atlas.core.knowledge.sources import find_sources
-from llm_atlas.errors import AtlasError
+from llm_atlas.errors import AtlasError, ParameterError, QueryHeaderError
 
 _HEADER = re.compile(r"^#\s*(\w+):\s*(.*?)\s*$")
 PARAM_TYPES = ("iri", "string", "integer", "year")
-
-
-class QueryHeaderError(AtlasError):
-    """A named query's header is missing or malformed."""
 
 
 @dataclass(frozen=True)
@@ -89,10 +85,6 @@ def examples() -> list[NamedQuery]:
         return load_named_queries()
     except (AtlasError, OSError):
         return []
-
-
-class ParameterError(AtlasError):
-    """A named query was given an unknown parameter or a value of the wrong type."""
 
 
 # IRI characters: no spaces or control characters (C0, DEL, C1), none of <>"{}|^`\

@@ -11,6 +11,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from llm_atlas.core.views.iris import is_web_iri
+from llm_atlas.errors import UnknownStatusFilter
 from llm_atlas.namespaces import ATLAS
 
 # the `status=` filter names of /matrix, one per status a statement can have
@@ -31,10 +32,6 @@ MARKERS: dict[str, str] = {
 }
 
 Key = tuple[str, str, str]
-
-
-class UnknownStatusFilter(ValueError):
-    """A `status=` value that names no provenance status; the message lists the allowed ones."""
 
 
 def status_filter(name: str | None) -> URIRef | None:

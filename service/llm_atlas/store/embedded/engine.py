@@ -22,27 +22,23 @@ from multiprocessing.connection import Connection, Listener
 
 import pyoxigraph as ox
 
-from llm_atlas.core.checking.sandbox import SandboxUnavailable, deny_network, network_denied
+from llm_atlas.core.checking.sandbox import deny_network, network_denied
 from llm_atlas.core.knowledge.layout import BUILD_GRAPH, shipped_graphs
 from llm_atlas.core.knowledge.sources import find_sources
-from llm_atlas.errors import ResultNotRepresentable, ResultTooLarge, UnsupportedFunction
+from llm_atlas.errors import (
+    GraphExists,
+    GraphMissing,
+    NetworkDenied,
+    ResultNotRepresentable,
+    ResultTooLarge,
+    SandboxUnavailable,
+    UnsupportedFunction,
+)
 from llm_atlas.store.results import GRAPH_FORMATS, encode_result, write_graph
 
 log = logging.getLogger("llm_atlas.engine")
 KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
 ENGINE_THREAD_STACK = 256 * 1024 * 1024
-
-
-class GraphExists(Exception):
-    """A graph that must be new is already in the store."""
-
-
-class GraphMissing(Exception):
-    """A graph that must exist is not in the store."""
-
-
-class NetworkDenied(Exception):
-    """A query or update tried to reach another host; this process has no network."""
 
 
 # A fixed text: whatever a remote host might have said never reaches a client or a log.
