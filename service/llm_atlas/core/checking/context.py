@@ -63,7 +63,6 @@ class OntologyCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._digest: str | None = None
-        self._body = b""
         self._graph = Graph()
 
     def get(self, store) -> Graph:
@@ -77,7 +76,7 @@ class OntologyCache:
         with self._lock:
             if digest != self._digest:
                 self._graph = parse_data(body, "nt", source_name="the stored ontology")
-                self._digest, self._body = digest, body
+                self._digest = digest
             return self._graph, digest, body
 
 

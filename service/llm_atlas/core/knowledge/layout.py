@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from llm_atlas.core.knowledge.mappings import MAPPINGS_GRAPH, mapping_graph, read_mapping_set
 from llm_atlas.core.knowledge.sources import Sources
-from llm_atlas.namespaces import ATLAS, BASE_IRI, OA, ONTOLOGY_IRI
+from llm_atlas.namespaces import ATLAS, BASE_IRI, ONTOLOGY_IRI
 
 ONTOLOGY_GRAPH = str(ONTOLOGY_IRI)
 ALIGNMENTS_GRAPH = BASE_IRI + "ontology/alignments"
@@ -21,7 +21,6 @@ BUILD_GRAPH = BASE_IRI + "resource/build"  # which graphs the last build wrote
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 ANNOTATION = ox.NamedNode(str(ATLAS.Annotation))
 PAPER = ox.NamedNode(str(ATLAS.Paper))
-HAS_TARGET = ox.NamedNode(str(OA.hasTarget))
 ANNOTATED_SOURCE = ox.NamedNode("http://www.w3.org/2002/07/owl#annotatedSource")
 
 _FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,

@@ -78,9 +78,6 @@ class Sources:
         ordered = sorted(found, key=lambda p: version_key(p.stem))
         return {p.stem: p for p in ordered}
 
-    def query_files(self) -> list[Path]:
-        return sorted(self.queries_dir.glob("*.rq"))
-
     def ontology_graph(self, *, alignments: bool = False, inferred: bool = False) -> Graph:
         """The core ontology, optionally with the alignments and the inferred triples."""
         files = [self.ontology_file]
