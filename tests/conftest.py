@@ -110,7 +110,8 @@ MODULE_GROUPS = {
              "test_layout.py", "test_literature.py", "test_mappings.py", "test_paper_turtle.py",
              "test_provenance.py", "test_readme.py", "test_reasoning.py", "test_release.py",
              "test_remote_text.py", "test_review_sheet.py", "test_shapes.py"},
-    "app": {"test_engine_messages.py", "test_error_table.py", "test_provenance_views.py",
+    "app": {"test_engine_messages.py", "test_error_table.py", "test_formats.py",
+            "test_provenance_views.py",
             "test_result_fidelity.py", "test_review_pages.py", "test_slow_clients.py",
             "test_sparql_clients.py",
             "test_store_build.py", "test_store_contract.py", "test_submission_rules.py",
@@ -132,7 +133,8 @@ QUICK_MODULES = {"test_annotations.py", "test_guard.py", "test_paper_turtle.py",
                  "test_readme.py", "test_remote_text.py", "test_review_sheet.py",
                  "test_engine_messages.py", "test_provenance_views.py",
                  "test_result_fidelity.py", "test_review_pages.py", "test_sparql_clients.py",
-                 "test_web_safety.py", "test_store_contract.py", "test_error_table.py"}
+                 "test_web_safety.py", "test_store_contract.py", "test_error_table.py",
+                 "test_formats.py"}
 ENGINE_NAMES = {"oxigraph", "virtuoso"}
 GROUP_OF_MODULE = {module: group for group, modules in MODULE_GROUPS.items()
                    for module in modules}

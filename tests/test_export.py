@@ -43,7 +43,7 @@ def url_of(relative: str) -> str:
 
 def test_every_term_has_its_page_and_documents(exported):
     site = exported / "site"
-    missing = [f"{path_of(str(t))}.{f.extension}" for t in TERMS for f in neg.DOCUMENTS
+    missing = [f"{path_of(str(t))}.{f.extension}" for t in TERMS for f in neg.documents()
                if not (site / file_for(f"{path_of(str(t))}.{f.extension}")).is_file()]
     assert missing == []
     assert (site / "index.html").is_file() and (site / "ontology.ttl").is_file()
@@ -78,7 +78,7 @@ def test_the_copy_equals_what_the_service_serves(exported, server):
 
 def test_the_site_rules_give_each_extension_its_media_type(exported):
     rules = (exported / "site" / ".htaccess").read_text()
-    for fmt in neg.DOCUMENTS:
+    for fmt in neg.documents():
         assert f"AddType {fmt.media_type} .{fmt.extension}" in rules
 
 
@@ -124,7 +124,7 @@ def apply_rules(rules: str, path: str, accept: str) -> tuple[int, str]:
                                     "text/plain, */*;q=0.1"])
 def test_the_w3id_rules_negotiate_like_the_service(exported, accept):
     rules = (exported / "w3id.org" / "llm-atlas" / ".htaccess").read_text()
-    expected = neg.choose(neg.DOCUMENTS, accept).extension
+    expected = neg.choose(neg.documents(), accept).extension
     for path in ("ontology/MoralHazard", "resource/paper/mitchell-2019-model-cards",
                  "ontology/0.1.0"):
         status, target = apply_rules(rules, path, accept)

@@ -9,6 +9,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from live import request
+from llm_atlas import formats
 from llm_atlas.web import negotiation as neg
 from pages import parse_page
 
@@ -58,9 +59,9 @@ def server(any_backend_server):
 def test_the_table_picks_the_format(accept, expected):
     if expected is None:
         with pytest.raises(neg.NotAcceptable):
-            neg.choose(neg.DOCUMENTS, accept)
+            neg.choose(neg.documents(), accept)
     else:
-        assert neg.choose(neg.DOCUMENTS, accept).name == expected
+        assert neg.choose(neg.documents(), accept).name == expected
 
 
 @pytest.mark.parametrize(("accept", "expected"), TABLE)
@@ -71,11 +72,11 @@ def test_the_server_answers_each_accept_header(server, accept, expected):
     if expected is None:
         assert reply.status == 406 and reply.content_type == "application/json"
         message = json.loads(reply.body)["error"]["message"]
-        assert all(f.media_type in message for f in neg.DOCUMENTS)
+        assert all(f.media_type in message for f in neg.documents())
         return
     assert reply.status == 200
     assert reply.content_type == CONTENT_TYPES[expected]
-    extension = neg.BY_NAME[expected].extension
+    extension = formats.get(expected).extension
     assert reply.headers["content-location"] == f"/ontology/Signaling.{extension}"
     document = request(server.url + f"/ontology/Signaling.{extension}")
     assert document.status == 200 and document.content_type == CONTENT_TYPES[expected]
@@ -88,7 +89,7 @@ def test_the_server_answers_each_accept_header(server, accept, expected):
 
 @pytest.mark.parametrize("extension", ["html", "ttl", "jsonld", "rdf", "nt"])
 def test_each_extension_url_names_one_format(server, extension):
-    fmt = neg.by_extension(neg.DOCUMENTS, extension)
+    fmt = neg.by_extension(neg.documents(), extension)
     for accept in (None, "image/png", FIREFOX, "text/turtle"):
         reply = request(f"{server.url}/ontology/Signaling.{extension}",
                         headers={} if accept is None else {"Accept": accept})
@@ -96,9 +97,9 @@ def test_each_extension_url_names_one_format(server, extension):
 
 
 def test_extensions_outside_the_table_are_not_formats():
-    assert neg.by_extension(neg.DOCUMENTS, "owl") is None
-    assert neg.by_extension(neg.DOCUMENTS, "json") is None
-    assert [f.extension for f in neg.DOCUMENTS] == ["ttl", "nt", "rdf", "jsonld", "html"]
+    assert neg.by_extension(neg.documents(), "owl") is None
+    assert neg.by_extension(neg.documents(), "json") is None
+    assert [f.extension for f in neg.documents()] == ["ttl", "nt", "rdf", "jsonld", "html"]
 
 
 def test_the_landing_page_is_html_only(server):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from llm_atlas import formats
+from llm_atlas.cli.choices import FormatChoice, query_formats
 from llm_atlas.cli.exits import EXIT_CANNOT_RUN, EXIT_INVALID
 from llm_atlas.core.knowledge.sources import find_sources
 
@@ -82,10 +84,6 @@ def _build_remote(store, settings, batch: int) -> dict:
         return build_into(store, sources, batch=batch, progress=lambda part, _new: bar.update(1))
 
 
-LOADABLE = {".ttl": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig",
-            ".rdf": "rdfxml", ".jsonld": "jsonld"}
-
-
 @click.command()
 @_store_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
@@ -100,11 +98,13 @@ def load(data_dir, memory, root, files, graph) -> None:
     try:
         store.start()
         for name in files:
-            fmt = LOADABLE.get(Path(name).suffix.lower())
-            if fmt is None:
-                click.echo(f"error: {name}: use one of {', '.join(LOADABLE)}", err=True)
+            fmt = formats.for_extension(Path(name).suffix)
+            if fmt is None or fmt.oxigraph is None:
+                loadable = (f".{e}" for f in formats.of_kind(*formats.RDF_KINDS)
+                            if f.oxigraph for e in f.extensions)
+                click.echo(f"error: {name}: use one of {', '.join(loadable)}", err=True)
                 sys.exit(EXIT_CANNOT_RUN)
-            added = store.bulk_load(str(Path(name).resolve()), fmt, graph)
+            added = store.bulk_load(str(Path(name).resolve()), fmt.name, graph)
             click.echo(f"loaded {added} quads from {name}")
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -156,8 +156,7 @@ def serve(data_dir, memory, root, store_auth, update_url, store_url, host, port,
 @click.option("--param", "params", multiple=True, help="NAME=VALUE for --name (repeatable).")
 @click.option("--endpoint", help="Ask this SPARQL endpoint instead of the local store.")
 @click.option("--format", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", "json", "xml", "csv", "tsv", "turtle", "ntriples",
-                                 "rdfxml", "jsonld"]), help="Output format.")
+              type=FormatChoice(query_formats, extra=("table",)), help="Output format.")
 @_store_options
 def query(text, file, name, params, endpoint, fmt, data_dir, memory, root) -> None:
     """Ask a SPARQL query: a string, --file F, or --name CQ --param k=v."""

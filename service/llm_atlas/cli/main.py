@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from llm_atlas import __version__
+from llm_atlas import __version__, formats
+from llm_atlas.cli.choices import FormatChoice
 from llm_atlas.cli.commands_store import build, export, load, query, serve
 from llm_atlas.cli.exits import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK, AtlasGroup
 from llm_atlas.core.checking.checks import CheckReport, Problem, run_check
@@ -99,8 +100,8 @@ def release_command(version: str, out: str | None, root: str | None, day) -> Non
 
 @main.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "rdf_format", type=click.Choice(["turtle", "trig", "json-ld", "xml",
-              "nt", "nquads"]), help="Syntax of every file (default: by each file's extension).")
+@click.option("--format", "rdf_format", type=FormatChoice(formats.rdf_syntaxes, rdflib_names=True),
+              help="Syntax of every file (default: by each file's extension).")
 @click.option("--report", "report_kind", type=click.Choice(["text", "json", "turtle"]),
               default="text", show_default=True, help="How to print the SHACL report.")
 @click.option("--sources", "root", type=click.Path(file_okay=False), help="Root of the knowledge "
@@ -114,7 +115,8 @@ def validate_command(files, rdf_format, report_kind, root) -> None:
     from llm_atlas.cli.validate import RENDERERS, validate_files
 
     sources = _sources(root)
-    outcome = validate_files([Path(f) for f in files], sources, rdf_format)
+    syntax = formats.get(rdf_format).rdflib if rdf_format else None
+    outcome = validate_files([Path(f) for f in files], sources, syntax)
     click.echo(RENDERERS[report_kind](outcome), nl=False)
     for entry in outcome.unreadable if report_kind != "text" else []:
         click.echo(f"error: {entry.error}", err=True)

@@ -6,15 +6,11 @@ import json
 import warnings
 from pathlib import Path
 
+from llm_atlas import formats
 from llm_atlas.core.sparql.guard import analyse
 from llm_atlas.core.sparql.queries import bind, load_named_queries
 from llm_atlas.errors import AtlasError, QuerySyntaxError
 from llm_atlas.namespaces import PREFIXES
-
-CLI_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-               "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
-               "ntriples": "application/n-triples", "rdfxml": "application/rdf+xml",
-               "jsonld": "application/ld+json"}
 
 
 class QueryInputError(Exception):
@@ -78,8 +74,9 @@ def table(body: bytes) -> str:
 def run_local(store, text: str, fmt: str) -> bytes:
     """Evaluate on the embedded store (the same guard as the endpoint)."""
     analyse(text)  # refuses SERVICE and LOAD here too
-    graph_format = fmt if fmt in ("turtle", "ntriples", "rdfxml", "jsonld") else "turtle"
-    solution_format = fmt if fmt in ("json", "xml", "csv", "tsv") else "json"
+    kind = formats.get(fmt).kind
+    graph_format = fmt if kind == formats.GRAPH else "turtle"
+    solution_format = fmt if kind == formats.SOLUTIONS else "json"
     _kind, body = store.query(text, solution_format=solution_format, graph_format=graph_format)
     return body
 
@@ -93,8 +90,7 @@ def run_remote(endpoint: str, text: str, fmt: str, timeout: float) -> bytes:
     if form is None:
         raise QuerySyntaxError("the text is not a SPARQL query: it has no SELECT, ASK, "
                                "CONSTRUCT or DESCRIBE")
-    media = CLI_FORMATS.get(fmt) or (CLI_FORMATS["turtle"] if form in ("CONSTRUCT", "DESCRIBE")
-                                     else CLI_FORMATS["json"])
+    media = formats.get(fmt).media_type
     wrapper = SPARQLWrapper(endpoint)
     with warnings.catch_warnings():  # its guess of the form is replaced by ours just below
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -10,26 +10,13 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from llm_atlas import errors
+from llm_atlas import errors, formats
+from llm_atlas.formats import Format
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-# result format name -> media type
-SOLUTION_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_FORMATS = {
-    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
-    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-    "trig": ("application/trig", ox.RdfFormat.TRIG),
-    "nquads": ("application/n-quads", ox.RdfFormat.N_QUADS),
-}
+# Oxigraph's writers that take prefixes (the others have no syntax for them)
+PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
 
 def too_large(limit: int) -> errors.ResultTooLarge:
@@ -39,7 +26,7 @@ def too_large(limit: int) -> errors.ResultTooLarge:
                                  "endpoint; add LIMIT and OFFSET to page through it")
 
 
-def encode_result(result, solution_format: str, graph_format: str,
+def encode_result(result, solution_format: Format | str, graph_format: Format | str,
                   max_rows: int) -> tuple[str, bytes]:
     """A pyoxigraph result as (kind, body) in our formats; past max_rows it is refused, not cut."""
     if isinstance(result, ox.QueryBoolean):
@@ -138,56 +125,98 @@ def _tsv_field(term) -> str:
     return "" if term is None else str(term).replace("\t", "\\t")
 
 
-def write_solutions(variables: Sequence[str], rows: Iterable[Sequence], fmt: str) -> bytes:
-    """Serialize SELECT solutions; rows hold a term or None per variable."""
-    if fmt == "json":
-        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
-                    for row in rows]
-        return json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}},
-                          ensure_ascii=False).encode()
+def _json_solutions(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+                for row in rows]
+    return json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}},
+                      ensure_ascii=False).encode()
+
+
+def _xml_solutions(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     out = io.StringIO()
-    if fmt == "xml":
-        out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                  "<head>")
-        out.writelines(f"<variable name={_xml_attribute(v)}/>" for v in variables)
-        out.write("</head><results>")
-        for row in rows:
-            out.write("<result>")
-            out.writelines(f"<binding name={_xml_attribute(v)}>{_xml_term(t)}</binding>"
-                           for v, t in zip(variables, row, strict=True) if t is not None)
-            out.write("</result>")
-        out.write("</results></sparql>\n")
-    elif fmt == "csv":
-        out.write(",".join(variables) + "\r\n")
-        for row in rows:
-            out.write(",".join(_csv_field(t) for t in row) + "\r\n")
-    elif fmt == "tsv":
-        out.write("\t".join("?" + v for v in variables) + "\n")
-        for row in rows:
-            out.write("\t".join(_tsv_field(t) for t in row) + "\n")
-    else:
-        raise ValueError(f"unknown solution format {fmt!r}")
+    out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+              "<head>")
+    out.writelines(f"<variable name={_xml_attribute(v)}/>" for v in variables)
+    out.write("</head><results>")
+    for row in rows:
+        out.write("<result>")
+        out.writelines(f"<binding name={_xml_attribute(v)}>{_xml_term(t)}</binding>"
+                       for v, t in zip(variables, row, strict=True) if t is not None)
+        out.write("</result>")
+    out.write("</results></sparql>\n")
     return out.getvalue().encode()
 
 
-def write_boolean(value: bool, fmt: str) -> bytes:
+def _csv_solutions(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    out = io.StringIO()
+    out.write(",".join(variables) + "\r\n")
+    for row in rows:
+        out.write(",".join(_csv_field(t) for t in row) + "\r\n")
+    return out.getvalue().encode()
+
+
+def _tsv_solutions(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    out = io.StringIO()
+    out.write("\t".join("?" + v for v in variables) + "\n")
+    for row in rows:
+        out.write("\t".join(_tsv_field(t) for t in row) + "\n")
+    return out.getvalue().encode()
+
+
+def _xml_boolean(value: bool) -> bytes:
+    return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+
+
+def _text_boolean(value: bool) -> bytes:
+    return b"true\n" if value else b"false\n"
+
+
+# Our own writers, by the library's format a result format is a kind of: Oxigraph's would do,
+# but these keep what its writers lose (a CR in XML, a character XML cannot carry).
+_SOLUTION_WRITERS = {ox.QueryResultsFormat.JSON: _json_solutions,
+                     ox.QueryResultsFormat.XML: _xml_solutions,
+                     ox.QueryResultsFormat.CSV: _csv_solutions,
+                     ox.QueryResultsFormat.TSV: _tsv_solutions}
+_BOOLEAN_WRITERS = {ox.QueryResultsFormat.JSON: lambda v: json.dumps(
+                        {"head": {}, "boolean": v}).encode(),
+                    ox.QueryResultsFormat.XML: _xml_boolean,
+                    ox.QueryResultsFormat.CSV: _text_boolean,
+                    ox.QueryResultsFormat.TSV: _text_boolean}
+
+
+def _writer(table: dict, fmt: Format | str, what: str):
+    """The writer for a results format, by its Oxigraph format; ValueError when it has none."""
+    try:
+        found = formats.resolve(fmt)
+    except KeyError:
+        found = None
+    writer = table.get(found.oxigraph) if found and found.kind == formats.SOLUTIONS else None
+    if writer is None:
+        raise ValueError(f"unknown {what} format {getattr(found, 'name', fmt)!r}")
+    return writer
+
+
+def write_solutions(variables: Sequence[str], rows: Iterable[Sequence],
+                    fmt: Format | str) -> bytes:
+    """Serialize SELECT solutions; rows hold a term or None per variable."""
+    return _writer(_SOLUTION_WRITERS, fmt, "solution")(variables, rows)
+
+
+def write_boolean(value: bool, fmt: Format | str) -> bytes:
     """Serialize an ASK answer."""
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
-    if fmt in ("csv", "tsv"):
-        return b"true\n" if value else b"false\n"
-    raise ValueError(f"unknown boolean format {fmt!r}")
+    return _writer(_BOOLEAN_WRITERS, fmt, "boolean")(value)
 
 
-def write_graph(triples: Iterable, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+def write_graph(triples: Iterable, fmt: Format | str,
+                prefixes: dict[str, str] | None = None) -> bytes:
     """Serialize triples (or quads, for TriG/N-Quads) with pyoxigraph's own writers."""
-    _, rdf_format = GRAPH_FORMATS[fmt]
-    kwargs = {"prefixes": prefixes} if prefixes and fmt in ("turtle", "trig", "rdfxml") else {}
+    rdf_format = formats.resolve(fmt).oxigraph
+    if not isinstance(rdf_format, ox.RdfFormat):
+        raise ValueError(f"{formats.resolve(fmt).name!r} is not an RDF format")
+    kwargs = {"prefixes": prefixes} if prefixes and rdf_format in PREFIXED else {}
     body = ox.serialize(triples, format=rdf_format, **kwargs) or b""
-    if fmt == "rdfxml":
+    if rdf_format == ox.RdfFormat.RDF_XML:
         # Oxigraph's RDF/XML writer copies literals as they are: the same two faults as above.
         # Its own markup uses no CR, so every CR is a literal's and becomes a reference.
         refuse_if_not_xml(body.decode(), "RDF/XML")

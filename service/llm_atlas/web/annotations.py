@@ -69,7 +69,7 @@ def submit() -> Response:
 def read(slug: str) -> Response:
     """The annotation's graph (with its submission record) in the format Accept prefers."""
     try:
-        fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
+        fmt = neg.choose(neg.graphs(), request.headers.get("Accept"))
     except neg.NotAcceptable:
         service().read(_slug(slug), "ntriples")  # a missing one is 404 or 410 first
         raise

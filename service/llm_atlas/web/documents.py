@@ -22,9 +22,11 @@ from llm_atlas.web.common import query_slot, state, vary_on_accept
 from llm_atlas.web.refusals import NotFound
 
 bp = Blueprint("documents", __name__)
-EXTENSIONS = {f.extension for f in neg.DOCUMENTS}
-FORMAT_NAMES = {"html": "HTML", "turtle": "Turtle", "jsonld": "JSON-LD", "rdfxml": "RDF/XML",
-                "ntriples": "N-Triples"}
+
+
+def extensions() -> set[str]:
+    """The extensions of the format-specific documents (`.ttl`, `.html`)."""
+    return {f.extension for f in neg.documents()}
 
 
 def link(iri: str) -> str | None:
@@ -38,9 +40,9 @@ def link(iri: str) -> str | None:
 
 def format_links(path: str) -> list[dict]:
     """The format-specific documents of a slash IRI's path, for a page's download links."""
-    return [{"name": FORMAT_NAMES[f.name], "extension": f.extension, "media_type": f.media_type,
+    return [{"name": f.label, "extension": f.extension, "media_type": f.media_type,
              "href": request.script_root + document_path(path, f.extension)}
-            for f in neg.DOCUMENTS]
+            for f in neg.documents()]
 
 
 def _not_found(iri: str, path: str) -> NotFound:
@@ -77,16 +79,16 @@ def page(document: Document, path: str) -> str:
 @bp.route("/mappings/<path:rest>")
 def dereference(ext: str | None = None, rest: str | None = None) -> Response:
     """Answer an IRI of ours in the format asked for by extension or Accept."""
-    path, extension = split_extension(request.path, EXTENSIONS)
+    path, extension = split_extension(request.path, extensions())
     iri = iri_for_path(path, state().settings.base_iri)
     with query_slot():
         document = resolve(state().store, iri)
         if document is None:
             raise _not_found(iri, path)
         if extension:
-            fmt = neg.by_extension(neg.DOCUMENTS, extension)
+            fmt = neg.by_extension(neg.documents(), extension)
         else:
-            fmt = neg.choose(neg.DOCUMENTS, request.headers.get("Accept"))
+            fmt = neg.choose(neg.documents(), request.headers.get("Accept"))
         if fmt is neg.HTML:
             body: str | bytes = page(document, path)
         else:
@@ -101,6 +103,6 @@ def dereference(ext: str | None = None, rest: str | None = None) -> Response:
 @bp.after_request
 def vary(response: Response) -> Response:
     """The slash IRIs depend on Accept (an extension chose for itself; errors vary anyway)."""
-    if split_extension(request.path, EXTENSIONS)[1] is None:
+    if split_extension(request.path, extensions())[1] is None:
         vary_on_accept(response)
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from llm_atlas import formats
 from llm_atlas.core.knowledge.mappings import mapping_graph, read_mapping_set
 from llm_atlas.core.knowledge.sources import find_sources
 from llm_atlas.core.views.linked_data import serialize
@@ -13,7 +14,6 @@ from llm_atlas.web.common import negotiated, state
 bp = Blueprint("mappings", __name__)
 # The TSV is the mapping set as curated (and what clients get without an Accept); RDF is
 # SSSOM's RDF form of the same file, the triples the store holds as the mappings graph.
-OFFERED = [neg.BY_NAME["tsv"], *neg.GRAPHS]
 
 
 # The set's own IRI (its mapping_set_id) answers the same; its `.ttl`, `.html`... documents and
@@ -22,7 +22,8 @@ OFFERED = [neg.BY_NAME["tsv"], *neg.GRAPHS]
 @bp.route("/mappings/llm-atlas.sssom.tsv")
 def mappings() -> Response:
     """The mapping set in the format the client accepts (406 naming the offered ones else)."""
-    fmt = neg.negotiate(OFFERED, request.args.get("format"), request.headers.get("Accept"))
+    offered = [formats.get("tsv"), *neg.graphs()]
+    fmt = neg.negotiate(offered, request.args.get("format"), request.headers.get("Accept"))
     path = find_sources(state().settings.sources).mappings_file
     if fmt.name == "tsv":
         body = path.read_bytes()

@@ -12,6 +12,7 @@ import json
 
 from flask import Blueprint, Response, render_template, request
 
+from llm_atlas import formats
 from llm_atlas.core.views.iris import href
 from llm_atlas.core.views.linked_data import bind_values
 from llm_atlas.core.views.matrix import (
@@ -32,7 +33,7 @@ from llm_atlas.web.common import negotiated, query_slot, state
 from llm_atlas.web.meta import internal_query
 
 bp = Blueprint("matrix", __name__)
-OFFERED = [neg.HTML, neg.BY_NAME["json"], neg.BY_NAME["csv"]]
+OFFERED = [neg.HTML, formats.get("json"), formats.get("csv")]
 JSON_MEDIA = "application/json"
 
 

@@ -13,7 +13,6 @@ from llm_atlas.core.sparql.internal import internal_query
 from llm_atlas.errors import StoreError
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import negotiated, public_url, state
-from llm_atlas.web.service_description import RDFLIB_WRITERS
 
 bp = Blueprint("meta", __name__)
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -61,8 +60,8 @@ def void_graph(root: str) -> Graph:
 
 @bp.route("/void")
 def void() -> Response:
-    fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
-    body = void_graph(public_url()).serialize(format=RDFLIB_WRITERS[fmt.name])
+    fmt = neg.choose(neg.graphs(), request.headers.get("Accept"))
+    body = void_graph(public_url()).serialize(format=fmt.rdflib)
     return negotiated(body, fmt.media_type)
 
 

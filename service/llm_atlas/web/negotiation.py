@@ -1,47 +1,37 @@
-"""One table of formats for every response, and choosing among them by Accept or name."""
+"""Choosing among the registry's formats (llm_atlas.formats) by Accept, name or extension."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import lru_cache
 
+from llm_atlas import formats
+from llm_atlas.formats import Format
 
-@dataclass(frozen=True)
-class Format:
-    name: str  # our key, also the engine's
-    media_type: str
-    extension: str
-    kind: str  # "solutions", "graph" or "page"
-    aliases: tuple[str, ...] = ()  # other names accepted in format= and Accept
+HTML = formats.get("html")
 
 
-FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", "srj", "solutions", ("application/json",)),
-    Format("xml", "application/sparql-results+xml", "srx", "solutions", ("application/xml",)),
-    Format("csv", "text/csv", "csv", "solutions"),
-    Format("tsv", "text/tab-separated-values", "tsv", "solutions"),
-    Format("turtle", "text/turtle", "ttl", "graph",
-           ("ttl", "application/x-turtle", "application/turtle", "n3", "text/n3")),
-    # text/plain is N-Triples' media type before RDF 1.1; rdflib still asks for it.
-    Format("ntriples", "application/n-triples", "nt", "graph", ("nt", "n-triples", "text/plain")),
-    Format("rdfxml", "application/rdf+xml", "rdf", "graph", ("rdf", "rdf+xml", "rdf/xml", "xml")),
-    Format("jsonld", "application/ld+json", "jsonld", "graph", ("json-ld", "json")),
-    Format("html", "text/html", "html", "page", ("application/xhtml+xml",)),
-)
-BY_NAME = {f.name: f for f in FORMATS}
-SOLUTIONS = [f for f in FORMATS if f.kind == "solutions"]
-GRAPHS = [f for f in FORMATS if f.kind == "graph"]
-HTML = BY_NAME["html"]
-# What an IRI of ours dereferences to, in order of preference when the client does not mind
-# (`*/*`, no Accept): Turtle first for tools and curl; browsers name HTML and get it.
-DOCUMENTS = [*GRAPHS, HTML]
+def solutions() -> tuple[Format, ...]:
+    """What SELECT and ASK answer in, in order of preference."""
+    return formats.of_kind(formats.SOLUTIONS)
+
+
+def graphs() -> tuple[Format, ...]:
+    """What CONSTRUCT, DESCRIBE and every RDF resource answer in, in order of preference."""
+    return formats.of_kind(formats.GRAPH)
+
+
+def documents() -> list[Format]:
+    """What an IRI of ours dereferences to, in order of preference when the client does not
+    mind (`*/*`, no Accept): Turtle first for tools and curl; browsers name HTML and get it."""
+    return [*graphs(), HTML]
 
 
 class NotAcceptable(Exception):
     """None of the offered formats is acceptable to the client."""
 
-    def __init__(self, offered: list[Format]):
-        self.offered = offered
+    def __init__(self, offered: Sequence[Format]):
+        self.offered = list(offered)
         super().__init__("no acceptable format; this resource is available as "
                          + ", ".join(f.media_type for f in offered))
 
@@ -77,7 +67,7 @@ _cached_accept = lru_cache(maxsize=256)(_parse_accept)
 def _quality(fmt: Format, ranges: tuple[tuple[str, float], ...]) -> float:
     """The q of the most specific range that matches a format (RFC 9110 section 12.5.1)."""
     best, best_specificity = 0.0, -1
-    for media in (fmt.media_type, *[a for a in fmt.aliases if "/" in a]):
+    for media in fmt.media_types:
         kind, _, _sub = media.partition("/")
         for accepted, q in ranges:
             if accepted == media:
@@ -95,7 +85,7 @@ def _quality(fmt: Format, ranges: tuple[tuple[str, float], ...]) -> float:
     return best
 
 
-def choose(offered: list[Format], accept: str | None) -> Format:
+def choose(offered: Sequence[Format], accept: str | None) -> Format:
     """The offered format the client prefers; the first offered when Accept is absent."""
     ranges = parse_accept(accept)
     if not ranges:
@@ -107,7 +97,7 @@ def choose(offered: list[Format], accept: str | None) -> Format:
     return best
 
 
-def by_name(offered: list[Format], name: str) -> Format:
+def by_name(offered: Sequence[Format], name: str) -> Format:
     """A format named in a `format=` parameter or by a file extension."""
     wanted = name.strip().lower()
     for fmt in offered:
@@ -116,12 +106,12 @@ def by_name(offered: list[Format], name: str) -> Format:
     raise NotAcceptable(offered)
 
 
-def negotiate(offered: list[Format], named: str | None, accept: str | None) -> Format:
+def negotiate(offered: Sequence[Format], named: str | None, accept: str | None) -> Format:
     """A `format=` name when given, else the client's Accept; 406 when neither fits."""
     return by_name(offered, named) if named else choose(offered, accept)
 
 
-def by_extension(offered: list[Format], extension: str) -> Format | None:
+def by_extension(offered: Sequence[Format], extension: str) -> Format | None:
     """The format a file extension names exactly (`ttl`, `jsonld`, `rdf`, `nt`, `html`), or None."""
     wanted = extension.lower()
     return next((f for f in offered if f.extension == wanted), None)
@@ -137,4 +127,4 @@ def prefers_html(accept: str | None) -> bool:
     if not named & {HTML.media_type, *HTML.aliases}:
         return False
     html = _quality(HTML, ranges)
-    return html > 0 and html >= max(_quality(f, ranges) for f in (*SOLUTIONS, *GRAPHS))
+    return html > 0 and html >= max(_quality(f, ranges) for f in (*solutions(), *graphs()))

@@ -24,9 +24,9 @@ def _operation(query: NamedQuery) -> dict:
     parameters.append({
         "name": "format", "in": "query", "required": False,
         "description": "Result format, instead of the Accept header.",
-        "schema": {"type": "string", "enum": [f.name for f in (*neg.SOLUTIONS, *neg.GRAPHS)]},
+        "schema": {"type": "string", "enum": [f.name for f in (*neg.solutions(), *neg.graphs())]},
     })
-    ok = {f.media_type: {} for f in (*neg.SOLUTIONS, *neg.GRAPHS, neg.HTML)}
+    ok = {f.media_type: {} for f in (*neg.solutions(), *neg.graphs(), neg.HTML)}
     return {"get": {
         "operationId": query.name.replace("-", "_"),
         "summary": query.title,

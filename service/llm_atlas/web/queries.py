@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, render_template, request
 
+from llm_atlas import formats
 from llm_atlas.core.sparql.queries import NamedQuery, bind
 from llm_atlas.errors import AtlasError
 from llm_atlas.namespaces import PREFIXES
@@ -38,7 +39,7 @@ def _summary(query: NamedQuery) -> dict:
 def list_queries() -> Response:
     """Every named question, as a page or as JSON."""
     queries = list(state().queries.values())
-    if neg.choose([neg.BY_NAME["json"], neg.HTML], request.headers.get("Accept")) is neg.HTML:
+    if neg.choose([formats.get("json"), neg.HTML], request.headers.get("Accept")) is neg.HTML:
         return negotiated(render_template("queries.html", queries=queries), "text/html")
     body = json.dumps({"queries": [_summary(q) for q in queries]}, indent=1)
     return negotiated(body, "application/json")
@@ -70,7 +71,7 @@ def _page(query: NamedQuery, req: ProtocolRequest, given: dict) -> Response:
     status = 200
     try:
         kind, body, _ = run_query(req, request_url(),
-                                  (neg.BY_NAME["json"], neg.BY_NAME["ntriples"]))
+                                  (formats.get("json"), formats.get("ntriples")))
         context.update(result_context(kind, body))
     except AtlasError as exc:
         context["error"], status = str(exc), status_for(exc)

@@ -11,6 +11,7 @@ from flask import request
 from llm_atlas.core.sparql.guard import Analysis, analyse
 from llm_atlas.core.views.iris import resolve
 from llm_atlas.errors import QueryRefused, QuerySyntaxError, StoreError, UnsupportedFunction
+from llm_atlas.formats import Format
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import query_slot, state
 
@@ -25,13 +26,12 @@ class ProtocolRequest:
     format: str | None = None  # a `format=` parameter (URL or form), overriding Accept
 
 
-def _negotiate(form: str | None, named: str | None) -> tuple[neg.Format | None,
-                                                             neg.Format | None]:
+def _negotiate(form: str | None, named: str | None) -> tuple[Format | None, Format | None]:
     """The result formats for a query form, from `format=` or Accept; 406 when none fits."""
     accept = request.headers.get("Accept")
     if form in ("CONSTRUCT", "DESCRIBE"):
-        return None, neg.negotiate(neg.GRAPHS, named, accept)
-    return neg.negotiate(neg.SOLUTIONS, named, accept), None
+        return None, neg.negotiate(neg.graphs(), named, accept)
+    return neg.negotiate(neg.solutions(), named, accept), None
 
 
 def _query_base(analysis: Analysis, endpoint_base: str) -> str:
@@ -104,12 +104,13 @@ def _refuse_unacceptable(req: ProtocolRequest, dataset, base_iri: str,
     raise refusal
 
 
-def run_query(req: ProtocolRequest, base_iri: str, formats=None):
+def run_query(req: ProtocolRequest, base_iri: str,
+              fixed: tuple[Format, Format] | None = None):
     """Guard, negotiate and evaluate a query; answer (kind, body, format)."""
     analysis = analyse(req.text, base_given=True)  # the engine gets the endpoint as base
     dataset = _dataset(req, analysis, base_iri, state().store.graph_exists)
     try:
-        solutions, graphs = formats or _negotiate(analysis.form, req.format)
+        solutions, graphs = fixed or _negotiate(analysis.form, req.format)
     except neg.NotAcceptable as refusal:
         _refuse_unacceptable(req, dataset, base_iri, refusal)
         raise

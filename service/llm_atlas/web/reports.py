@@ -10,14 +10,15 @@ from flask import Flask, Response, current_app, g, render_template, request
 from rdflib import Graph
 from rdflib.namespace import RDF
 
+from llm_atlas import formats
 from llm_atlas.core.annotations.service import AnnotationService
 from llm_atlas.core.checking.checker import CheckerPool
 from llm_atlas.core.checking.reports import as_dict, report_turtle, short, summary
 from llm_atlas.core.checking.validation import ValidationReport
-from llm_atlas.core.knowledge.rdfio import MEDIA_TYPE_FORMATS
 from llm_atlas.core.knowledge.rdfsafety import Limits
 from llm_atlas.core.knowledge.sources import find_sources
 from llm_atlas.core.views.iris import href
+from llm_atlas.formats import Format
 from llm_atlas.namespaces import ATLAS
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import body_bytes, negotiated, state
@@ -25,12 +26,9 @@ from llm_atlas.web.errors import error_body
 from llm_atlas.web.refusals import UnsupportedMediaType
 
 EXTENSION = "llm_atlas.annotations"
-REPORT_FORMATS = [neg.BY_NAME["json"], neg.BY_NAME["turtle"], neg.HTML]
+REPORT_FORMATS = [formats.get("json"), formats.get("turtle"), neg.HTML]
 JSON_MEDIA = "application/json"
 LIMITS = Limits()
-# rdflib parser name -> what the form calls it
-SYNTAXES = {"turtle": "Turtle", "trig": "TriG", "json-ld": "JSON-LD", "xml": "RDF/XML",
-            "nt": "N-Triples"}
 
 
 def init_app(app: Flask) -> None:
@@ -86,15 +84,23 @@ def parse_document(data: bytes, syntax: str, name: str = "the request body") -> 
 
 def read_rdf_body() -> Graph:
     """The request body parsed in the syntax its Content-Type names (415, 413, 400 otherwise)."""
-    syntax = MEDIA_TYPE_FORMATS.get(request.mimetype)
-    if syntax is None:
+    fmt = formats.for_content_type(request.mimetype)
+    if fmt is None:
         raise UnsupportedMediaType(
             f"Content-Type {request.mimetype or 'none'} is not an RDF syntax this service reads; "
-            f"use one of {', '.join(sorted(MEDIA_TYPE_FORMATS))}")
-    return parse_document(body_bytes(state().settings.max_submission_bytes), syntax)
+            f"use one of {', '.join(formats.readable_content_types())}")
+    return parse_document(body_bytes(state().settings.max_submission_bytes), fmt.rdflib)
 
 
-def report_format() -> neg.Format:
+def syntaxes() -> dict[str, str]:
+    """The syntaxes the form offers: rdflib's parser name -> what people call it."""
+    offered: dict[str, str] = {}
+    for fmt in formats.rdf_syntaxes():
+        offered.setdefault(fmt.rdflib, fmt.label)  # a name shared by two formats is the first's
+    return offered
+
+
+def report_format() -> Format:
     """JSON, Turtle or HTML, by `format=` or Accept; plain `application/json` means our JSON."""
     return neg.negotiate(REPORT_FORMATS, request.args.get("format"),
                          request.headers.get("Accept"))
@@ -106,7 +112,7 @@ def page(report: ValidationReport | None, triples: int | None, *, status: int = 
     base = state().settings.base_iri
     html = render_template("validate.html", report=report, triples=triples, error=error,
                            summary=summary(report) if report is not None else None,
-                           syntaxes=SYNTAXES, short=short, href=lambda i: href(i, base), **form)
+                           syntaxes=syntaxes(), short=short, href=lambda i: href(i, base), **form)
     return negotiated(html, "text/html", status=status)
 
 
@@ -115,7 +121,7 @@ def report_response(report: ValidationReport, triples: int, *, status: int = 200
     """The report in the negotiated format; with a message it is also the one error shape."""
     fmt = report_format()
     if fmt.name == "turtle":
-        return negotiated(report_turtle(report), "text/turtle", status=status)
+        return negotiated(report_turtle(report), fmt.media_type, status=status)
     if fmt is neg.HTML:
         return page(report, triples, status=status, error=message)
     body: dict = as_dict(report, triples)

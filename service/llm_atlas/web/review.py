@@ -11,6 +11,7 @@ import json
 
 from flask import Blueprint, Response, render_template, request
 
+from llm_atlas import formats
 from llm_atlas.core.views.review import protocol_summary, protocols
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import negotiated, query_slot, state
@@ -18,7 +19,7 @@ from llm_atlas.web.documents import link
 from llm_atlas.web.refusals import NotFound
 
 bp = Blueprint("review", __name__)
-OFFERED = [neg.HTML, neg.BY_NAME["json"]]
+OFFERED = [neg.HTML, formats.get("json")]
 JSON_MEDIA = "application/json"
 
 

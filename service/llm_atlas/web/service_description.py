@@ -11,15 +11,6 @@ from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import negotiated
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
-
-RESULT_FORMATS = {
-    "json": FORMATS_NS.SPARQL_Results_JSON, "xml": FORMATS_NS.SPARQL_Results_XML,
-    "csv": FORMATS_NS.SPARQL_Results_CSV, "tsv": FORMATS_NS.SPARQL_Results_TSV,
-    "turtle": FORMATS_NS.Turtle, "ntriples": FORMATS_NS["N-Triples"],
-    "rdfxml": FORMATS_NS.RDF_XML, "jsonld": FORMATS_NS["JSON-LD"],
-}
-RDFLIB_WRITERS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
 
 
 def describe(endpoint: str) -> Graph:
@@ -31,8 +22,9 @@ def describe(endpoint: str) -> Graph:
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, URIRef(endpoint)))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
-    for fmt in RESULT_FORMATS.values():
-        graph.add((service, SD.resultFormat, fmt))
+    for fmt in (*neg.solutions(), *neg.graphs()):  # what /sparql answers in
+        if fmt.sd_iri:
+            graph.add((service, SD.resultFormat, URIRef(fmt.sd_iri)))
     # The default graph is the union of every named graph; no SERVICE, no dereferencing.
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
     dataset, default = BNode(), BNode()
@@ -49,6 +41,6 @@ def describe(endpoint: str) -> Graph:
 
 def service_description(endpoint: str) -> Response:
     """The description in the RDF format the client asks for (Turtle by default)."""
-    fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
-    body = describe(endpoint).serialize(format=RDFLIB_WRITERS[fmt.name])
+    fmt = neg.choose(neg.graphs(), request.headers.get("Accept"))
+    body = describe(endpoint).serialize(format=fmt.rdflib)
     return negotiated(body, fmt.media_type)

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
+from llm_atlas import formats
 from llm_atlas.core.sparql.guard import add_using, analyse
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import (
@@ -71,9 +72,9 @@ def _read(operation: str, direct_type: str, graph_keys: tuple[str, str]) -> Prot
         raise BadRequest(f"the request has {len(texts)} `{operation}` parameters; send exactly one")
     if len(texts[0] if texts else "") > limit:
         raise BadRequest(f"the {operation} is longer than {limit} characters")
-    formats = _params(pairs, "format") or _params(url, "format")
+    named = _params(pairs, "format") or _params(url, "format")
     return ProtocolRequest(texts[0] if texts else None, _params(pairs, graph_keys[0]),
-                           _params(pairs, graph_keys[1]), formats[0] if formats else None)
+                           _params(pairs, graph_keys[1]), named[0] if named else None)
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -100,7 +101,7 @@ def _page(req: ProtocolRequest | None) -> Response:
 
     return query_page(req.text if req else None,
                       (lambda text: run_query(ProtocolRequest(text, [], []), request_url(),
-                                               (neg.BY_NAME["json"], neg.BY_NAME["ntriples"])))
+                                               (formats.get("json"), formats.get("ntriples"))))
                       if req else None)
 
 

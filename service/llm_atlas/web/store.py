@@ -7,6 +7,7 @@ import uuid
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
+from llm_atlas import formats
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import (
     body_bytes,
@@ -21,10 +22,6 @@ from llm_atlas.web.refusals import BadRequest, NotFound, UnsupportedMediaType
 
 bp = Blueprint("store", __name__)
 
-# request Content-Type -> our format key (the engine parses it)
-READABLE = {f.media_type: f.name for f in neg.GRAPHS}
-READABLE.update({"application/x-turtle": "turtle", "text/plain": "ntriples",
-                 "application/trig": "trig", "application/n-quads": "nquads"})
 
 
 def _target() -> tuple[str | None, str]:
@@ -50,6 +47,10 @@ def _target() -> tuple[str | None, str]:
     return None, "store"
 
 
+def _readable() -> str:
+    return ", ".join(formats.readable_content_types())
+
+
 def _payload() -> list[tuple[bytes, str]]:
     """The RDF documents of a write: the body, or each file of a multipart form."""
     limit = state().settings.max_upload_bytes
@@ -57,21 +58,21 @@ def _payload() -> list[tuple[bytes, str]]:
         body_bytes(limit)  # enforce the size limit before parsing the parts
         parts = []
         for upload in request.files.values():
-            kind = READABLE.get(upload.mimetype)
+            kind = formats.for_content_type(upload.mimetype)
             if kind is None:
                 raise UnsupportedMediaType(
                     f"the form part {upload.filename or upload.name!r} has type "
-                    f"{upload.mimetype or 'none'}; send one of {', '.join(sorted(READABLE))}")
-            parts.append((upload.read(), kind))
+                    f"{upload.mimetype or 'none'}; send one of {_readable()}")
+            parts.append((upload.read(), kind.name))
         if not parts:
             raise BadRequest("the multipart form holds no file to load")
         return parts
-    kind = READABLE.get(request.mimetype)
+    kind = formats.for_content_type(request.mimetype)
     if kind is None:
         raise UnsupportedMediaType(
             f"Content-Type {request.mimetype or 'none'} is not an RDF syntax this store reads; "
-            f"use one of {', '.join(sorted(READABLE))}")
-    return [(body_bytes(limit), kind)]
+            f"use one of {_readable()}")
+    return [(body_bytes(limit), kind.name)]
 
 
 @bp.route("/store", methods=["GET", "HEAD"])
@@ -80,7 +81,7 @@ def read_graph(_rest: str | None = None) -> Response:
     iri, how = _target()
     if how == "store":
         raise BadRequest("name a graph with ?graph=IRI or ?default")
-    fmt = neg.choose(neg.GRAPHS, request.headers.get("Accept"))
+    fmt = neg.choose(neg.graphs(), request.headers.get("Accept"))
     body = state().store.get_graph(iri, fmt.name)
     if body is None:
         raise NotFound(f"the store holds no graph <{iri}>")

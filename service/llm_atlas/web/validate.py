@@ -19,13 +19,13 @@ from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import body_bytes, state
 from llm_atlas.web.errors import status_for
 from llm_atlas.web.reports import (
-    SYNTAXES,
     page,
     parse_document,
     read_rdf_body,
     report_format,
     report_response,
     service,
+    syntaxes,
 )
 
 bp = Blueprint("validate", __name__)
@@ -41,8 +41,8 @@ def form() -> Response:
 def _form_document() -> tuple[bytes, str, str, str]:
     """(bytes, syntax, name, pasted text) from the form: an uploaded file or the text area."""
     chosen = request.form.get("syntax", "")
-    if chosen and chosen not in SYNTAXES:
-        raise UnsupportedFormat(f"unknown syntax {chosen!r}; use one of {', '.join(SYNTAXES)}")
+    if chosen and chosen not in syntaxes():
+        raise UnsupportedFormat(f"unknown syntax {chosen!r}; use one of {', '.join(syntaxes())}")
     upload = request.files.get("file")
     if upload is not None and upload.filename:
         syntax = chosen or format_for_path(Path(upload.filename))

@@ -22,7 +22,7 @@ from llm_atlas.core.views.linked_data import resolve, serialize
 from llm_atlas.namespaces import ONTOLOGY_IRI
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import state
-from llm_atlas.web.documents import EXTENSIONS, dereference, format_links, link, vary
+from llm_atlas.web.documents import dereference, extensions, format_links, link, vary
 from llm_atlas.web.refusals import NotFound
 
 bp = Blueprint("versions", __name__)
@@ -69,7 +69,7 @@ def _page(version: str, graph: Graph, path: str, snapshots: dict[str, Path]) -> 
 @bp.route("/ontology/<int:major>.<int:minor>.<int:patch>.<ext>")
 def ontology_version(major: int, minor: int, patch: int, ext: str | None = None) -> Response:
     """A released version of the ontology, in the format asked for by extension or Accept."""
-    path, extension = split_extension(request.path, EXTENSIONS)
+    path, extension = split_extension(request.path, extensions())
     version = path.rsplit("/", 1)[-1]
     if not SEMVER.fullmatch(version) or (ext is not None and extension is None):
         return dereference(ext=ext)  # `01.2.3`, `1.2.3.4`: not a release number
@@ -80,9 +80,9 @@ def ontology_version(major: int, minor: int, patch: int, ext: str | None = None)
             return dereference(ext=ext)
         raise _never_released(version, snapshots)
     if extension:
-        fmt = neg.by_extension(neg.DOCUMENTS, extension)
+        fmt = neg.by_extension(neg.documents(), extension)
     else:
-        fmt = neg.choose(neg.DOCUMENTS, request.headers.get("Accept"))
+        fmt = neg.choose(neg.documents(), request.headers.get("Accept"))
     graph = snapshot_graph(snapshots[version])
     if fmt is neg.HTML:
         body: str | bytes = _page(version, graph, path, snapshots)

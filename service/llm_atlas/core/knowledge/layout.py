@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from llm_atlas import formats
 from llm_atlas.core.knowledge.mappings import MAPPINGS_GRAPH, mapping_graph, read_mapping_set
 from llm_atlas.core.knowledge.sources import Sources
+from llm_atlas.errors import UnsupportedFormat
 from llm_atlas.namespaces import ATLAS, BASE_IRI, ONTOLOGY_IRI
 
 ONTOLOGY_GRAPH = str(ONTOLOGY_IRI)
@@ -23,10 +25,6 @@ ANNOTATION = ox.NamedNode(str(ATLAS.Annotation))
 PAPER = ox.NamedNode(str(ATLAS.Paper))
 ANNOTATED_SOURCE = ox.NamedNode("http://www.w3.org/2002/07/owl#annotatedSource")
 
-_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
-            ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD,
-            ".rdf": ox.RdfFormat.RDF_XML}
-
 
 @dataclass(frozen=True)
 class GraphPart:
@@ -39,7 +37,10 @@ class GraphPart:
 
 def read_triples(path: Path) -> list[ox.Triple]:
     """Parse a file with pyoxigraph (fast, and no network: it resolves nothing)."""
-    quads = ox.parse(path=str(path), format=_FORMATS[path.suffix.lower()])
+    fmt = formats.for_extension(path.suffix)
+    if fmt is None:
+        raise UnsupportedFormat(f"{path.name}: {path.suffix!r} is not an RDF file extension")
+    quads = ox.parse(path=str(path), format=fmt.oxigraph)
     return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
 
 

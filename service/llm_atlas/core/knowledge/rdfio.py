@@ -1,4 +1,4 @@
-"""Reading RDF files and bodies into rdflib graphs, with one table of syntaxes."""
+"""Reading RDF files and bodies into rdflib graphs, in the syntaxes of the format registry."""
 
 from __future__ import annotations
 
@@ -6,52 +6,27 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph
 
+from llm_atlas import formats
 from llm_atlas.core.knowledge.rdfsafety import Limits, check_limits, prepare
 from llm_atlas.errors import RDFSyntaxError, UnsupportedFormat
-
-# file extension -> rdflib parser name
-EXTENSION_FORMATS: dict[str, str] = {
-    ".ttl": "turtle",
-    ".trig": "trig",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-    ".rdf": "xml",
-    ".owl": "xml",
-    ".xml": "xml",
-    ".nt": "nt",
-    ".nq": "nquads",
-}
-
-QUAD_FORMATS = {"trig", "nquads"}
-
-# request Content-Type -> rdflib parser name, for RDF sent to the service
-MEDIA_TYPE_FORMATS: dict[str, str] = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/trig": "trig",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-    "application/n-quads": "nquads",
-}
 
 
 def format_for_path(path: Path, explicit: str | None = None) -> str:
     """The rdflib parser name for a file, from an explicit name or the file's extension."""
+    syntaxes = formats.rdf_syntaxes()
     if explicit:
-        if explicit not in set(EXTENSION_FORMATS.values()):
-            known = ", ".join(sorted(set(EXTENSION_FORMATS.values())))
+        if formats.for_rdflib(explicit) not in syntaxes:
+            known = ", ".join(sorted(f.rdflib for f in syntaxes))
             raise UnsupportedFormat(f"unknown RDF format {explicit!r}; use one of: {known}")
         return explicit
-    try:
-        return EXTENSION_FORMATS[path.suffix.lower()]
-    except KeyError:
-        known = ", ".join(sorted(EXTENSION_FORMATS))
+    fmt = formats.for_extension(path.suffix)
+    if fmt is None or fmt.rdflib is None:
+        known = ", ".join(sorted("." + e for f in syntaxes for e in f.extensions))
         raise UnsupportedFormat(
             f"{path.name}: cannot tell the RDF syntax from the extension {path.suffix!r}; "
             f"use one of {known} or name the format"
-        ) from None
+        )
+    return fmt.rdflib
 
 
 def parse_file(path: Path, rdf_format: str | None = None, *,
@@ -77,7 +52,7 @@ def parse_data(data: bytes | str, rdf_format: str, source_name: str = "<input>",
 
 def _parse(data: bytes | str, rdf_format: str, source_name: str, base_iri: str | None) -> Graph:
     try:
-        if rdf_format in QUAD_FORMATS:
+        if rdf_format in {f.rdflib for f in formats.of_kind(formats.DATASET)}:
             dataset = Dataset()
             dataset.parse(data=data, format=rdf_format, publicID=base_iri)
             graph = Graph()

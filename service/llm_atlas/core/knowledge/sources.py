@@ -9,7 +9,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from llm_atlas.core.knowledge.rdfio import EXTENSION_FORMATS, parse_file
+from llm_atlas import formats
+from llm_atlas.core.knowledge.rdfio import parse_file
 from llm_atlas.errors import SourcesNotFound
 from llm_atlas.namespaces import bind_prefixes
 
@@ -69,7 +70,7 @@ class Sources:
         """Every RDF file under annotations/, in a stable order."""
         return sorted(
             p for p in self.annotations_dir.rglob("*")
-            if p.is_file() and p.suffix.lower() in EXTENSION_FORMATS
+            if p.is_file() and formats.for_extension(p.suffix) is not None
         )
 
     def version_snapshots(self) -> dict[str, Path]:

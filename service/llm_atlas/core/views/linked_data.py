@@ -23,13 +23,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from llm_atlas import formats
 from llm_atlas.core.knowledge.layout import BUILD_GRAPH, INFERRED_GRAPH
 from llm_atlas.core.sparql.internal import internal_query
 from llm_atlas.namespaces import PREFIXES, bind_prefixes
 
 HIDDEN_GRAPHS = frozenset({BUILD_GRAPH})
-# our format key -> rdflib writer
-WRITERS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
 _MARKER = "VALUES ?{name} {{ }}"
 
 
@@ -130,7 +129,7 @@ def serialize(graph: Graph, fmt_name: str) -> bytes:
     if fmt_name == "jsonld":
         text = graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
     else:
-        text = graph.serialize(format=WRITERS[fmt_name])
+        text = graph.serialize(format=formats.get(fmt_name).rdflib)
     return text.encode("utf-8") if isinstance(text, str) else text
 
 

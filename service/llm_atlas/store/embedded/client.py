@@ -19,6 +19,7 @@ from collections import deque
 from multiprocessing.connection import Client, Connection
 from pathlib import Path
 
+from llm_atlas import formats
 from llm_atlas.errors import (
     GraphExists,
     GraphMissing,
@@ -32,6 +33,7 @@ from llm_atlas.errors import (
     StoreUnavailable,
     UnsupportedFunction,
 )
+from llm_atlas.formats import Format
 from llm_atlas.store.embedded.engine import KEY_ENV
 
 log = logging.getLogger("llm_atlas.store")
@@ -67,6 +69,12 @@ def _stop(popen: subprocess.Popen, *, kill: bool) -> None:
                 pipe.close()
             except OSError:
                 pass
+
+
+def _row(fmt: Format | str) -> Format:
+    """The whole format, sent to the engine by value: one registered in this process alone (by a
+    test, a plugin) is unknown to the engine's registry."""
+    return formats.resolve(fmt)
 
 
 def _forward(stream, recent: deque) -> None:
@@ -298,9 +306,9 @@ class EmbeddedStore:
               solution_format: str = "json", graph_format: str = "turtle",
               timeout: float | None = None, base_iri: str | None = None) -> tuple[str, bytes]:
         return self._call("query", text, default_graphs=default_graphs,
-                          named_graphs=named_graphs, solution_format=solution_format,
-                          graph_format=graph_format, max_rows=self.max_rows, base_iri=base_iri,
-                          deadline=timeout or self.timeout)
+                          named_graphs=named_graphs, solution_format=_row(solution_format),
+                          graph_format=_row(graph_format), max_rows=self.max_rows,
+                          base_iri=base_iri, deadline=timeout or self.timeout)
 
     def update(self, text: str, base_iri: str | None = None) -> None:
         self._write("update", text, base_iri=base_iri)
@@ -312,11 +320,11 @@ class EmbeddedStore:
         return self._call("named_graphs", deadline=self.timeout)
 
     def get_graph(self, iri: str | None, fmt: str = "turtle") -> bytes | None:
-        return self._call("get_graph", iri, fmt, deadline=self.timeout)
+        return self._call("get_graph", iri, _row(fmt), deadline=self.timeout)
 
     def write_graph(self, iri: str | None, data: bytes, fmt: str, *, replace: bool,
                     base_iri: str | None = None, must_be_new: bool = False) -> bool:
-        return self._write("write_graph", iri, data, fmt, replace=replace, base_iri=base_iri,
+        return self._write("write_graph", iri, data, _row(fmt), replace=replace, base_iri=base_iri,
                            must_be_new=must_be_new)
 
     def drop_graph(self, iri: str | None) -> bool:
@@ -331,7 +339,7 @@ class EmbeddedStore:
         return self._call("size", deadline=self.timeout)
 
     def bulk_load(self, path: str, fmt: str, graph: str | None = None) -> int:
-        return self._write("bulk_load", path, fmt, graph)
+        return self._write("bulk_load", path, _row(fmt), graph)
 
     def build(self) -> dict:
         return self._write("build", self._sources_root)

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, Listener
 
 import pyoxigraph as ox
 
+from llm_atlas import formats
 from llm_atlas.core.checking.sandbox import deny_network, network_denied
 from llm_atlas.core.knowledge.layout import BUILD_GRAPH, shipped_graphs
 from llm_atlas.core.knowledge.sources import find_sources
@@ -34,7 +35,8 @@ from llm_atlas.errors import (
     SandboxUnavailable,
     UnsupportedFunction,
 )
-from llm_atlas.store.results import GRAPH_FORMATS, encode_result, write_graph
+from llm_atlas.formats import Format
+from llm_atlas.store.results import encode_result, write_graph
 
 log = logging.getLogger("llm_atlas.engine")
 KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
@@ -77,7 +79,7 @@ class Engine:
         return self.sealed
 
     def query(self, text: str, *, union: bool = True, default_graphs=None, named_graphs=None,
-              solution_format: str = "json", graph_format: str = "turtle",
+              solution_format: Format | str = "json", graph_format: Format | str = "turtle",
               max_rows: int = 100_000, base_iri: str | None = None) -> tuple[str, bytes]:
         """Evaluate a query; answer (kind, body) with kind 'boolean', 'solutions' or 'graph'."""
         kwargs = {"base_iri": base_iri}
@@ -106,7 +108,7 @@ class Engine:
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
 
-    def get_graph(self, iri: str | None, fmt: str) -> bytes | None:
+    def get_graph(self, iri: str | None, fmt: Format | str) -> bytes | None:
         """A graph's triples in a format, or None when the store holds no such graph."""
         if iri is not None and not self.graph_exists(iri):
             return None
@@ -126,10 +128,10 @@ class Engine:
                     raise NetworkDenied(NETWORK_DENIED) from None
                 raise
 
-    def write_graph(self, iri: str | None, data: bytes, fmt: str, *, replace: bool,
+    def write_graph(self, iri: str | None, data: bytes, fmt: Format | str, *, replace: bool,
                     base_iri: str | None = None, must_be_new: bool = False) -> bool:
         """Replace or extend a graph with parsed data in one transaction; True if it was new."""
-        rdf_format = GRAPH_FORMATS[fmt][1]
+        rdf_format = formats.resolve(fmt).oxigraph
         triples = [ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(data, format=rdf_format, base_iri=base_iri)]
         target = "DEFAULT" if iri is None else f"GRAPH <{iri}>"
@@ -206,11 +208,11 @@ class Engine:
             self.store.flush()
         return {"graphs": len(parts), "triples": sum(len(p.triples) for p in parts)}
 
-    def bulk_load(self, path: str, fmt: str, graph: str | None = None) -> int:
+    def bulk_load(self, path: str, fmt: Format | str, graph: str | None = None) -> int:
         """Load a large file with Oxigraph's bulk loader (fast, but not one transaction)."""
         with self.write_lock:
             before = len(self.store)
-            self.store.bulk_load(path=path, format=GRAPH_FORMATS[fmt][1],
+            self.store.bulk_load(path=path, format=formats.resolve(fmt).oxigraph,
                                  to_graph=ox.NamedNode(graph) if graph else None)
             self.store.flush()
             return len(self.store) - before

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from llm_atlas import formats
 from llm_atlas.config import Credentials
 from llm_atlas.core.sparql.guard import analyse
 from llm_atlas.errors import (
@@ -43,7 +44,7 @@ from llm_atlas.store.remote.text import (
     virtuoso_dataset,
     with_prologue,
 )
-from llm_atlas.store.results import GRAPH_FORMATS, encode_result
+from llm_atlas.store.results import encode_result
 
 log = logging.getLogger("llm_atlas.remote")
 
@@ -238,8 +239,9 @@ class RemoteStore:
         from llm_atlas.errors import GraphExists
 
         try:
+            rdf_format = formats.resolve(fmt).oxigraph
             triples = [ox.Triple(q.subject, q.predicate, q.object)
-                       for q in ox.parse(data, format=GRAPH_FORMATS[fmt][1], base_iri=base_iri)]
+                       for q in ox.parse(data, format=rdf_format, base_iri=base_iri)]
         except (SyntaxError, ValueError) as exc:
             raise RDFSyntaxError(f"the {fmt} body does not parse: {exc}") from None
         target = "DEFAULT" if iri is None else f"GRAPH <{checked(iri)}>"
