@@ -134,9 +134,11 @@ class EmbeddedStore:
         threading.Thread(target=_forward, args=(popen.stderr, recent), daemon=True).start()
         ready = threading.Event()
         line: list[str] = []
+        stdout = popen.stdout
+        assert stdout is not None  # stdout=PIPE
 
         def wait_ready() -> None:
-            line.append(popen.stdout.readline())
+            line.append(stdout.readline())
             ready.set()
 
         threading.Thread(target=wait_ready, daemon=True).start()
@@ -192,6 +194,7 @@ class EmbeddedStore:
         self.start()
         with self._lock:
             proc = self._proc
+            assert proc is not None  # start() above spawned it
             if proc.popen.poll() is not None:  # gone before anything was sent to it
                 raise ConnectionError(f"the engine exited with code {proc.popen.returncode}")
             if proc.idle:
