@@ -81,6 +81,7 @@ def ontology_version(major: int, minor: int, patch: int, ext: str | None = None)
         raise _never_released(version, snapshots)
     if extension:
         fmt = neg.by_extension(neg.DOCUMENTS, extension)
+        assert fmt is not None  # split_extension gives only EXTENSIONS, those of DOCUMENTS
     else:
         fmt = neg.choose(neg.DOCUMENTS, request.headers.get("Accept"))
     graph = snapshot_graph(snapshots[version])
