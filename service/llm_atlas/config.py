@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,21 +68,23 @@ class Settings:
         return f"http://{host}:{self.port}/"
 
 
-_CASTS = {"data_dir": Path, "token_file": Path,
-          "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
-          "port": int, "threads": int, "timeout": float, "max_rows": int,
-          "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
-          "max_upload_bytes": int, "max_submission_bytes": int, "checkers": int,
-          "checker_queue": int, "check_timeout": float, "body_timeout": float,
-          "body_min_rate": int, "max_body_reads": int, "max_body_reads_per_client": int}
+# how each setting that is not text is read from its environment variable
+_CASTS: dict[str, Callable[[str], object]] = {
+    "data_dir": Path, "token_file": Path,
+    "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
+    "port": int, "threads": int, "timeout": float, "max_rows": int,
+    "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
+    "max_upload_bytes": int, "max_submission_bytes": int, "checkers": int,
+    "checker_queue": int, "check_timeout": float, "body_timeout": float,
+    "body_min_rate": int, "max_body_reads": int, "max_body_reads_per_client": int}
 
 
-def from_env(environ: dict[str, str] | None = None) -> Settings:
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Defaults overridden by LLM_ATLAS_<NAME> variables (e.g. LLM_ATLAS_TOKEN)."""
-    environ = os.environ if environ is None else environ
-    values = {}
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
     for f in fields(Settings):
-        raw = environ.get("LLM_ATLAS_" + f.name.upper())
+        raw = env.get("LLM_ATLAS_" + f.name.upper())
         if raw is not None and raw != "":
             values[f.name] = _CASTS.get(f.name, str)(raw)
     return Settings().with_overrides(**values)

@@ -45,6 +45,20 @@ class Format:
         return self.extensions[0]
 
     @property
+    def rdf_format(self) -> ox.RdfFormat:
+        """pyoxigraph's RDF format; every graph and dataset format has one."""
+        if not isinstance(self.oxigraph, ox.RdfFormat):
+            raise ValueError(f"{self.name} is not an RDF format pyoxigraph reads or writes")
+        return self.oxigraph
+
+    @property
+    def rdflib_name(self) -> str:
+        """rdflib's parser and serializer name; every graph and dataset format has one."""
+        if self.rdflib is None:
+            raise ValueError(f"{self.name} is not an RDF format rdflib reads or writes")
+        return self.rdflib
+
+    @property
     def media_types(self) -> tuple[str, ...]:
         """Every media type the format answers to: ours first, then the aliases that are types."""
         return (self.media_type, *(a for a in self.aliases if "/" in a))

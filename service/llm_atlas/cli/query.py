@@ -42,6 +42,7 @@ def query_text(text: str | None, file: str | None, name: str | None, params: tup
                 raise QueryInputError(f"--param {item!r} must read NAME=VALUE")
             values[key] = value
         return bind(named[name], values, PREFIXES)
+    assert text is not None  # exactly one of the three was given
     return text
 
 

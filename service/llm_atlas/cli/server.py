@@ -79,6 +79,7 @@ def serve(settings: Settings) -> int:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
+    from granian.log import LogLevels
 
     server = Granian(
         "llm_atlas",  # a label only: the app comes from load_app
@@ -87,7 +88,7 @@ def serve(settings: Settings) -> int:
         # hyper refuses a URL past 64 KiB (414) whatever this is; 128 KiB leaves room for the
         # other headers and refuses a header section larger than that
         http1_settings=HTTP1Settings(max_buffer_size=128 * 1024),
-        log_level="warning", log_dictconfig=GRANIAN_LOGGING,
+        log_level=LogLevels.warning, log_dictconfig=GRANIAN_LOGGING,
     )
     try:
         server.serve(target_loader=partial(load_app, settings, os.getpid()), wrap_loader=False)

@@ -33,13 +33,13 @@ def encode_result(result, solution_format: Format | str, graph_format: Format | 
         return "boolean", write_boolean(bool(result), solution_format)
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = []
+        rows: list[list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]] = []
         for solution in result:
             if len(rows) >= max_rows:
                 raise too_large(max_rows)
             rows.append([solution[v] for v in variables])
         return "solutions", write_solutions(variables, rows, solution_format)
-    triples = []
+    triples: list[ox.Triple] = []
     for triple in result:
         if len(triples) >= max_rows:
             raise too_large(max_rows)
@@ -214,8 +214,8 @@ def write_graph(triples: Iterable, fmt: Format | str,
     rdf_format = formats.resolve(fmt).oxigraph
     if not isinstance(rdf_format, ox.RdfFormat):
         raise ValueError(f"{formats.resolve(fmt).name!r} is not an RDF format")
-    kwargs = {"prefixes": prefixes} if prefixes and rdf_format in PREFIXED else {}
-    body = ox.serialize(triples, format=rdf_format, **kwargs) or b""
+    body = ox.serialize(triples, format=rdf_format,
+                        prefixes=prefixes if prefixes and rdf_format in PREFIXED else None) or b""
     if rdf_format == ox.RdfFormat.RDF_XML:
         # Oxigraph's RDF/XML writer copies literals as they are: the same two faults as above.
         # Its own markup uses no CR, so every CR is a literal's and becomes a reference.

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, request
 
 from llm_atlas.core.annotations.records import Request, now
 from llm_atlas.core.annotations.submission import SLUG
+from llm_atlas.core.checking.validation import ValidationReport
 from llm_atlas.errors import NotConforming
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import negotiated, public_url, require_token, state
@@ -53,6 +54,7 @@ def submit() -> Response:
     try:
         committed, report = service().submit(graph, req)
     except NotConforming as exc:  # the one error that answers with its report
+        assert isinstance(exc.report, ValidationReport)  # errors.py cannot name the type
         return report_response(exc.report, len(graph), status=status_for(exc), message=str(exc))
     slug = committed.annotation.rsplit("/", 1)[1]
     location = public_url(RESOURCE_PATH + slug)

@@ -52,7 +52,7 @@ def _not_found(iri: str, path: str) -> NotFound:
     name = path.rstrip("/").rsplit("/", 1)[-1]
     message = f"<{iri}> is not an IRI this knowledge graph defines."
     if near:
-        message += " Closest: " + ", ".join(href(n, base) for n in near) + "."
+        message += " Closest: " + ", ".join(h for n in near if (h := href(n, base))) + "."
     return NotFound(f"{message} Search: {request.script_root}/search?{urlencode({'q': name})}")
 
 
@@ -87,6 +87,7 @@ def dereference(ext: str | None = None, rest: str | None = None) -> Response:
             raise _not_found(iri, path)
         if extension:
             fmt = neg.by_extension(neg.documents(), extension)
+            assert fmt is not None  # the route takes only the documents' extensions
         else:
             fmt = neg.choose(neg.documents(), request.headers.get("Accept"))
         if fmt is neg.HTML:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from llm_atlas import errors
 from llm_atlas.web import refusals
@@ -140,7 +140,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException) -> Response:
         headers = {}
-        if exc.code == 405 and exc.valid_methods:
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # the 405 of werkzeug
             headers["Allow"] = ", ".join(exc.valid_methods)
         message = exc.description or TITLES.get(exc.code or 500, "Error")
         return error_response(exc.code or 500, message, headers)

@@ -39,7 +39,8 @@ def document_urls(app: Flask) -> list[str]:
     """The URL of every format-specific document of every IRI we mint and every release."""
     state = app.extensions["llm_atlas"]
     base = state.settings.base_iri
-    paths = [local_path(iri, base) for iri in minted(state.store, base)]
+    paths = [path for iri in minted(state.store, base)
+             if (path := local_path(iri, base)) is not None]  # minted IRIs are all under base
     # released versions the store does not name (older than the current one) are served too
     paths += [f"/ontology/{v}" for v in find_sources(state.settings.sources).version_snapshots()]
     return [document_path(path, f.extension) for path in dict.fromkeys(paths)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from rdflib import URIRef
+from rdflib.term import Node
 
 from llm_atlas.core.views.document import Renderer, document_context, kind_of
 from llm_atlas.core.views.linked_data import facts, resolve, select
@@ -23,7 +24,7 @@ def _html(template: str, **context) -> Response:
 
 def _papers(store) -> list[dict]:
     rows = select(store, "iri_papers")
-    papers = {}
+    papers: dict[str, dict[str, Node]] = {}
     for row in rows:
         papers.setdefault(str(row["paper"]), row)
     render = Renderer({}, link)

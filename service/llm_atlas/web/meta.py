@@ -61,7 +61,7 @@ def void_graph(root: str) -> Graph:
 @bp.route("/void")
 def void() -> Response:
     fmt = neg.choose(neg.graphs(), request.headers.get("Accept"))
-    body = void_graph(public_url()).serialize(format=fmt.rdflib)
+    body = void_graph(public_url()).serialize(format=fmt.rdflib_name)
     return negotiated(body, fmt.media_type)
 
 

@@ -26,7 +26,7 @@ def _operation(query: NamedQuery) -> dict:
         "description": "Result format, instead of the Accept header.",
         "schema": {"type": "string", "enum": [f.name for f in (*neg.solutions(), *neg.graphs())]},
     })
-    ok = {f.media_type: {} for f in (*neg.solutions(), *neg.graphs(), neg.HTML)}
+    ok: dict[str, dict] = {f.media_type: {} for f in (*neg.solutions(), *neg.graphs(), neg.HTML)}
     return {"get": {
         "operationId": query.name.replace("-", "_"),
         "summary": query.title,

@@ -79,15 +79,15 @@ def _dataset(req: ProtocolRequest, analysis: Analysis, endpoint_base: str,
             [g for g in dict.fromkeys(named) if held(g)])
 
 
-def _evaluate(req: ProtocolRequest, dataset, solutions: str, graphs: str, base_iri: str):
+def _evaluate(text: str, dataset, solutions: str, graphs: str, base_iri: str):
     defaults, named = dataset
     with query_slot():
-        return state().store.query(req.text, default_graphs=defaults, named_graphs=named,
+        return state().store.query(text, default_graphs=defaults, named_graphs=named,
                                    solution_format=solutions, graph_format=graphs,
                                    base_iri=base_iri)
 
 
-def _refuse_unacceptable(req: ProtocolRequest, dataset, base_iri: str,
+def _refuse_unacceptable(text: str, dataset, base_iri: str,
                          refusal: neg.NotAcceptable) -> None:
     """Raise the query's own error, if it has one, before the 406: a syntax error must win
     whatever the client accepts, and only the engine's parser knows the engine's grammar.
@@ -96,7 +96,7 @@ def _refuse_unacceptable(req: ProtocolRequest, dataset, base_iri: str,
     no more than the same query asked for with an acceptable Accept.
     """
     try:
-        _evaluate(req, dataset, "json", "ntriples", base_iri)
+        _evaluate(text, dataset, "json", "ntriples", base_iri)
     except (QuerySyntaxError, UnsupportedFunction):
         raise
     except StoreError:
@@ -107,14 +107,16 @@ def _refuse_unacceptable(req: ProtocolRequest, dataset, base_iri: str,
 def run_query(req: ProtocolRequest, base_iri: str,
               fixed: tuple[Format, Format] | None = None):
     """Guard, negotiate and evaluate a query; answer (kind, body, format)."""
-    analysis = analyse(req.text, base_given=True)  # the engine gets the endpoint as base
+    text = req.text
+    assert text is not None  # the endpoints answer a request without a query themselves
+    analysis = analyse(text, base_given=True)  # the engine gets the endpoint as base
     dataset = _dataset(req, analysis, base_iri, state().store.graph_exists)
     try:
         solutions, graphs = fixed or _negotiate(analysis.form, req.format)
     except neg.NotAcceptable as refusal:
-        _refuse_unacceptable(req, dataset, base_iri, refusal)
+        _refuse_unacceptable(text, dataset, base_iri, refusal)
         raise
-    kind, body = _evaluate(req, dataset, solutions.name if solutions else "json",
+    kind, body = _evaluate(text, dataset, solutions.name if solutions else "json",
                            graphs.name if graphs else "turtle", base_iri)
     fmt = graphs if kind == "graph" else solutions
     return kind, body, fmt

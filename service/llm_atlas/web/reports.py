@@ -89,14 +89,15 @@ def read_rdf_body() -> Graph:
         raise UnsupportedMediaType(
             f"Content-Type {request.mimetype or 'none'} is not an RDF syntax this service reads; "
             f"use one of {', '.join(formats.readable_content_types())}")
-    return parse_document(body_bytes(state().settings.max_submission_bytes), fmt.rdflib)
+    return parse_document(body_bytes(state().settings.max_submission_bytes), fmt.rdflib_name)
 
 
 def syntaxes() -> dict[str, str]:
     """The syntaxes the form offers: rdflib's parser name -> what people call it."""
     offered: dict[str, str] = {}
     for fmt in formats.rdf_syntaxes():
-        offered.setdefault(fmt.rdflib, fmt.label)  # a name shared by two formats is the first's
+        # a name shared by two formats is the first one's
+        offered.setdefault(fmt.rdflib_name, fmt.label)
     return offered
 
 

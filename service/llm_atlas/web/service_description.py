@@ -42,5 +42,5 @@ def describe(endpoint: str) -> Graph:
 def service_description(endpoint: str) -> Response:
     """The description in the RDF format the client asks for (Turtle by default)."""
     fmt = neg.choose(neg.graphs(), request.headers.get("Accept"))
-    body = describe(endpoint).serialize(format=fmt.rdflib)
+    body = describe(endpoint).serialize(format=fmt.rdflib_name)
     return negotiated(body, fmt.media_type)

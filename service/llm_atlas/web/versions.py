@@ -81,6 +81,7 @@ def ontology_version(major: int, minor: int, patch: int, ext: str | None = None)
         raise _never_released(version, snapshots)
     if extension:
         fmt = neg.by_extension(neg.documents(), extension)
+        assert fmt is not None  # split_extension gives only the documents' extensions
     else:
         fmt = neg.choose(neg.documents(), request.headers.get("Accept"))
     graph = snapshot_graph(snapshots[version])

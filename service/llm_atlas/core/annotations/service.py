@@ -12,7 +12,7 @@ graph goes with the annotation, and no submission of this service can slip in be
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
@@ -67,14 +67,15 @@ class AnnotationService:
 
     def __init__(self, store, shapes: Graph, base_iri: str,
                  gate: ConsistencyGate | None = None,
-                 shipped: Callable[[], set[str]] = frozenset, checker=None):
+                 shipped: Callable[[], Iterable[str]] = frozenset, checker=None):
         self.store, self.shapes, self.base_iri = store, shapes, base_iri
         self.ontology = OntologyCache()
         # clients' documents are checked in sandboxed processes (checker.CheckerPool)
         self.checker = checker or LocalChecker(shapes)
         self.gate = gate or ConsistencyGate(self.checker.consistent)
         self._write_lock = threading.Lock()  # a submission's checks and write, or a retraction
-        self._shipped_source, self._shipped = shipped, None
+        self._shipped_source = shipped
+        self._shipped: set[str] | None = None
 
     def iri(self, slug: str) -> str:
         return annotation_prefix(self.base_iri) + slug
@@ -124,7 +125,9 @@ class AnnotationService:
         found = StoredDescriptions()
         if iris:
             for row in select(self.store, "stored_descriptions", node=sorted(iris)):
-                found.add(row["node"], row["p"], row["o"], str(row["g"]))
+                node = row["node"]
+                assert isinstance(node, URIRef)  # one of the IRIs in the query's VALUES
+                found.add(node, row["p"], row["o"], str(row["g"]))
         return found
 
     def _check_stored(self, submission: Submission) -> bool:

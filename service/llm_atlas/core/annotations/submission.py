@@ -118,8 +118,7 @@ def _the_annotation(graph: Graph, base_iri: str) -> tuple[URIRef, str]:
         raise SubmissionRejected(f"the document holds {len(found)} annotations ({names}); "
                                  "submit one annotation per request")
     annotation = found[0]
-    slug = slug_of(str(annotation), prefix) if isinstance(annotation, URIRef) else None
-    if slug is None:
+    if not isinstance(annotation, URIRef) or (slug := slug_of(str(annotation), prefix)) is None:
         raise SubmissionRejected(
             f"the annotation {short(str(annotation))} must be named by an IRI {prefix}SLUG, "
             "with SLUG of letters, digits, '-' and '_' (it names the annotation's graph)")

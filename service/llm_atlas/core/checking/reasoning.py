@@ -97,10 +97,10 @@ def _rdfs_complement(graph: Graph) -> Graph:
     for s, p, o in graph:
         if isinstance(s, BNode):
             continue
-        if p in props:
+        if isinstance(p, URIRef) and p in props:  # the keys are IRIs
             for sup in props[p]:
                 derived.add((s, sup, o))
-        if p == RDF.type and o in classes:
+        if p == RDF.type and isinstance(o, URIRef) and o in classes:
             for sup in classes[o]:
                 derived.add((s, RDF.type, sup))
     return derived

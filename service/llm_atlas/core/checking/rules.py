@@ -11,18 +11,20 @@ from collections.abc import Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 from llm_atlas.namespaces import ATLAS
 
-Triple = tuple[URIRef, URIRef, URIRef]
+# What a graph yields: the rules work on IRIs, but an entailment may end in a literal.
+Triple = tuple[Node, Node, Node]
 
 
-def statement_key(s: URIRef, p: URIRef, o: URIRef) -> str:
+def statement_key(s: Node, p: Node, o: Node) -> str:
     """The premise form of a triple: `<s> <p> <o>` (N-Triples without the final dot)."""
     return f"<{s}> <{p}> <{o}>"
 
 
-def parse_statement_key(key: str) -> Triple | None:
+def parse_statement_key(key: str) -> tuple[URIRef, URIRef, URIRef] | None:
     """The triple a premise names, or None when the text is not `<s> <p> <o>`."""
     parts = key.split(" ")
     if len(parts) != 3 or not all(p.startswith("<") and p.endswith(">") for p in parts):
@@ -59,9 +61,9 @@ def mechanism_at_contract_stage(graph: Graph) -> dict[Triple, list[Triple]]:
     return {t: p for t, p in derived.items() if t not in graph}
 
 
-def _chain(graph: Graph, start: URIRef, end: URIRef, link: URIRef) -> list[Triple] | None:
+def _chain(graph: Graph, start: Node, end: Node, link: Node) -> list[Triple] | None:
     """The links of a shortest path start -link-> ... -link-> end, or None."""
-    paths: dict[URIRef, list[Triple]] = {start: []}
+    paths: dict[Node, list[Triple]] = {start: []}
     todo = [start]
     while todo:
         node = todo.pop(0)
@@ -74,7 +76,7 @@ def _chain(graph: Graph, start: URIRef, end: URIRef, link: URIRef) -> list[Tripl
     return None
 
 
-def _subclass_premises(graph: Graph, s: URIRef, cls: URIRef) -> list[Triple] | None:
+def _subclass_premises(graph: Graph, s: Node, cls: Node) -> list[Triple] | None:
     """A type of s and the subclass chain from it up to cls."""
     for asserted in graph.objects(s, RDF.type):
         chain = _chain(graph, asserted, cls, RDFS.subClassOf)

@@ -10,7 +10,9 @@ from rdflib.namespace import SH
 
 from llm_atlas.errors import InputTooLarge
 
-SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+# looked up by a report's sh:resultSeverity, whatever term it is (or None when it has none)
+SEVERITY_NAMES: dict[Node | None, str] = {SH.Violation: "Violation", SH.Warning: "Warning",
+                                          SH.Info: "Info"}
 
 
 @dataclass(frozen=True)

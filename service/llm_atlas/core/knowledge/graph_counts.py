@@ -7,6 +7,7 @@ recompute the README's figures from the files themselves.
 from __future__ import annotations
 
 from rdflib import Graph
+from rdflib.query import ResultRow
 
 from llm_atlas.namespaces import PREFIXES
 
@@ -39,8 +40,9 @@ COUNTS: dict[str, str] = {
 
 def graph_counts(graph: Graph) -> dict[str, str]:
     """Each headline figure, as text, computed over `graph` (ontology plus annotations)."""
-    out = {}
+    out: dict[str, str] = {}
     for label, query in COUNTS.items():
         row = next(iter(graph.query(query, initNs=PREFIXES)))
+        assert isinstance(row, ResultRow)  # each count is a SELECT
         out[label] = str(row[0])
     return out

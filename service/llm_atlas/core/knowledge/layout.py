@@ -40,7 +40,7 @@ def read_triples(path: Path) -> list[ox.Triple]:
     fmt = formats.for_extension(path.suffix)
     if fmt is None:
         raise UnsupportedFormat(f"{path.name}: {path.suffix!r} is not an RDF file extension")
-    quads = ox.parse(path=str(path), format=fmt.oxigraph)
+    quads = ox.parse(path=str(path), format=fmt.rdf_format)
     return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
 
 
@@ -70,7 +70,8 @@ def split_annotation_file(path: Path) -> list[GraphPart]:
     for triple in triples:
         by_subject[triple.subject].append(triple)
     annotations = sorted({t.subject for t in triples
-                          if t.predicate == RDF_TYPE and t.object == ANNOTATION},
+                          if t.predicate == RDF_TYPE and t.object == ANNOTATION
+                          and isinstance(t.subject, ox.NamedNode | ox.BlankNode)},
                          key=lambda n: n.value)
     # the axiom nodes that give each classification triple its own provenance travel with it
     axioms: dict = defaultdict(list)
@@ -88,7 +89,8 @@ def split_annotation_file(path: Path) -> list[GraphPart]:
     rest = tuple(t for t in triples if t not in used)
     if rest:
         papers = sorted({t.subject.value for t in rest
-                         if t.predicate == RDF_TYPE and t.object == PAPER})
+                         if t.predicate == RDF_TYPE and t.object == PAPER
+                         and isinstance(t.subject, ox.NamedNode | ox.BlankNode)})
         home = papers[0] if len(papers) == 1 else f"{BASE_IRI}resource/source/{path.stem}"
         parts.append(GraphPart(home, rest, path.name))
     return parts

@@ -92,8 +92,9 @@ def parse_metadata(lines: list[str]) -> tuple[dict[str, str | list[str]], dict[s
         elif key == "curie_map":
             prefix, _, namespace = line.strip().partition(":")
             curie_map[prefix.strip()] = _scalar(namespace)
-        elif line.strip().startswith("- ") and isinstance(metadata.get(key), list):
-            metadata[key].append(_scalar(line.strip()[2:]))
+        elif (line.strip().startswith("- ") and key is not None
+              and isinstance(items := metadata.get(key), list)):
+            items.append(_scalar(line.strip()[2:]))
         else:
             raise MappingSetError(f"metadata line {number}: unexpected indentation")
     metadata.pop("curie_map", None)
@@ -164,6 +165,7 @@ def mapping_graph(mapping_set: MappingSet) -> Graph:
         for column, value in row.items():
             if column in COLUMN_SLOTS:
                 graph.add((axiom, COLUMN_SLOTS[column][0], _value(mapping_set, column, value)))
-        graph.add(tuple(URIRef(mapping_set.expand(row[c]))
-                        for c in ("subject_id", "predicate_id", "object_id")))
+        s, p, o = (URIRef(mapping_set.expand(row[c]))
+                   for c in ("subject_id", "predicate_id", "object_id"))
+        graph.add((s, p, o))
     return graph

@@ -16,7 +16,7 @@ def format_for_path(path: Path, explicit: str | None = None) -> str:
     syntaxes = formats.rdf_syntaxes()
     if explicit:
         if formats.for_rdflib(explicit) not in syntaxes:
-            known = ", ".join(sorted(f.rdflib for f in syntaxes))
+            known = ", ".join(sorted(f.rdflib_name for f in syntaxes))
             raise UnsupportedFormat(f"unknown RDF format {explicit!r}; use one of: {known}")
         return explicit
     fmt = formats.for_extension(path.suffix)

@@ -77,7 +77,7 @@ def _context_value(value, source_name: str):
     if isinstance(value, list):
         return [_context_value(v, source_name) for v in value]
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, object] = {}
         for key, item in value.items():
             if key == "@import":
                 imported = _context_value(item, source_name)

@@ -110,7 +110,9 @@ def rewrite_header(text: str, version: str, previous: str, day: date) -> str:
         raise ReleaseRefused("ontology/atlas.ttl's header has no line for "
                              + ", ".join(missing) + " to rewrite")
     anchor = found["versionIRI"]
-    indent = re.match(r"\s*", lines[anchor]).group(0)
+    spaces = re.match(r"\s*", lines[anchor])
+    assert spaces is not None  # \s* matches every line
+    indent = spaces.group(0)
     newline = "\r\n" if lines[anchor].endswith("\r\n") else "\n"
     added = []
     if "license" not in found:

@@ -44,9 +44,12 @@ def dump_dataset(sources: Sources) -> tuple[bytes, bytes, int, dict[str, int]]:
     quads = dataset_quads(sources)
     per_graph: dict[str, int] = {}
     for quad in quads:
-        per_graph[quad.graph_name.value] = per_graph.get(quad.graph_name.value, 0) + 1
-    trig = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
-    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+        name = quad.graph_name
+        assert isinstance(name, ox.NamedNode)  # dataset_quads puts every triple in a named graph
+        per_graph[name.value] = per_graph.get(name.value, 0) + 1
+    # without an output, serialize returns the bytes (its stub says bytes | None)
+    trig = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES)) or b""
+    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
     return trig, nquads, len(quads), per_graph
 
 

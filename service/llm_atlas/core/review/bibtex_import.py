@@ -7,8 +7,10 @@ knows what to change in the .bib file. Values in, values out; cli.py prints and 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from llm_atlas.core.review.bibtex import (
     AND,
@@ -35,6 +37,7 @@ _ARXIV_JOURNAL = re.compile(r"^arxiv\s+preprint\s+arxiv:\s*(\S+)$", re.I)
 # Journals that only say "on arXiv" (Google Scholar, DBLP's CoRR) are no venue.
 _NO_VENUE = re.compile(r"^(?:arxiv\b|corr\b)", re.I)
 _KNOWN_IDS = re.compile(r'(atlas:arxivId|bibo:doi)\s+"([^"]+)"')
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -125,6 +128,17 @@ def doi(entry: BibEntry) -> str | None:
     return bare
 
 
+def _read(name: str, read: Callable[[], _T], problems: list[str]) -> _T | None:
+    """What `read` gives for the field `name`; None, with the problem noted, when it refuses."""
+    try:
+        return read()
+    except EntryRefused as exc:
+        problems.append(str(exc))
+    except LatexError as exc:
+        problems.append(f"{name}: {exc}")
+    return None
+
+
 def entry_record(entry: BibEntry) -> PaperRecord:
     """The paper an entry describes; EntryRefused with every problem otherwise."""
     problems = list(entry.problems)
@@ -136,41 +150,37 @@ def entry_record(entry: BibEntry) -> PaperRecord:
         problems.append(f"year {year!r} is not a four-digit year: write the year of publication, "
                         "e.g. year = {2022}")
     author = (entry.fields.get("author") or "").strip()
-    values: dict[str, object] = {}
-    for name, read in (("title", lambda: _text(entry, "title")),
-                       ("author", lambda: parse_creators(author) if author else None),
-                       ("venue", lambda: _text(entry, "journal") or _text(entry, "booktitle")),
-                       ("arxiv_id", lambda: arxiv_id(entry)), ("doi", lambda: doi(entry))):
-        try:
-            values[name] = read()
-        except EntryRefused as exc:
-            problems.append(str(exc))
-        except LatexError as exc:
-            problems.append(f"{name}: {exc}")
-    if entry.fields.get("title", "").strip() and values.get("title") == "":
+    title = _read("title", lambda: _text(entry, "title"), problems)
+    names = _read("author", lambda: parse_creators(author) if author else None, problems)
+    venue = _read("venue", lambda: _text(entry, "journal") or _text(entry, "booktitle"), problems)
+    arxiv = _read("arxiv_id", lambda: arxiv_id(entry), problems)
+    bare_doi = _read("doi", lambda: doi(entry), problems)
+    if entry.fields.get("title", "").strip() and title == "":
         problems.append("title is empty once its braces are removed: write the title")
-    for creator in (values.get("author") or ((), ""))[0]:
+    for creator in (names or ((), ""))[0]:
         if not creator.slug:
             problems.append(f"author {creator.name!r} has no Latin letter or digit to name its "
                             "IRI by: write the name in Latin letters, as the paper's byline")
-    if not problems and not values["arxiv_id"] and not values["doi"]:
+    if not problems and not arxiv and not bare_doi:
         problems.append("no identifier: add eprint = {NNNN.NNNNN} with archivePrefix = {arXiv}, "
                         "or doi = {10.NNNN/suffix}")
     if problems:
         raise EntryRefused("; ".join(problems))
-    creators, family = values["author"]
-    venue = values["venue"]
+    # With no problem the title and author fields were there and read.
+    assert title is not None and names is not None
+    creators, family = names
     if venue and _NO_VENUE.match(venue):
         venue = None
-    return PaperRecord(slug=paper_slug(family, int(year), values["title"]),
-                       title=values["title"], creators=creators, issued=int(year), venue=venue,
-                       venue_year=int(year) if venue else None, arxiv_id=values["arxiv_id"],
-                       doi=values["doi"])
+    return PaperRecord(slug=paper_slug(family, int(year), title),
+                       title=title, creators=creators, issued=int(year), venue=venue,
+                       venue_year=int(year) if venue else None, arxiv_id=arxiv,
+                       doi=bare_doi)
 
 
 def known_papers(annotations_dir: Path) -> tuple[set[str], dict[str, str]]:
     """The slugs of the papers already under annotations/ and their identifiers -> slug."""
-    slugs, identifiers = set(), {}
+    slugs: set[str] = set()
+    identifiers: dict[str, str] = {}
     for path in sorted(annotations_dir.rglob("*.ttl")):
         slugs.add(path.stem)
         for _, ident in _KNOWN_IDS.findall(path.read_text(encoding="utf-8")):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from llm_atlas.core.knowledge.sources import load_graph
 from llm_atlas.core.review.sheet import SEARCH_DATE, Facts, Row, check_coding
@@ -163,11 +163,12 @@ def supported_cells(annotations: Graph, facts: Facts) -> set[tuple[str, str]]:
     out = set()
     for annotation in annotations.subjects(RDF.type, ATLAS.SolutionAnnotation):
         method = annotations.value(annotation, ATLAS.aboutMethod)
-        if method not in facts.realizes:
+        # The facts hold IRIs only, so a term that is no IRI is in none of them.
+        if not isinstance(method, URIRef) or method not in facts.realizes:
             continue
         problems = set(annotations.objects(annotation, ATLAS.aboutAgencyProblem))
         for phase in annotations.objects(annotation, ATLAS.aboutPhase):
-            if phase not in facts.applicable.get(method, ()):
+            if not isinstance(phase, URIRef) or phase not in facts.applicable.get(method, ()):
                 continue
             for problem, _ in facts.problems_at(method, phase):
                 if problem in problems:

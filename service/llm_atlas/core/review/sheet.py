@@ -138,14 +138,16 @@ class Facts:
         def pairs(prop: str) -> dict[URIRef, set[URIRef]]:
             out: dict[URIRef, set[URIRef]] = {}
             for s, o in ontology.subject_objects(ATLAS[prop]):
-                out.setdefault(s, set()).add(o)
+                if isinstance(s, URIRef) and isinstance(o, URIRef):  # the terms are named
+                    out.setdefault(s, set()).add(o)
             return out
 
-        kinds = {}
+        kinds: dict[URIRef, URIRef] = {}
         for kind in ("AlignmentMethod", "Mechanism", "AdoptionPhase", "AgencyProblem",
                      "AlignmentProblem", "InformationAsymmetry"):
             for term in ontology.subjects(RDF.type, ATLAS[kind]):
-                kinds[term] = ATLAS[kind]
+                if isinstance(term, URIRef):
+                    kinds[term] = ATLAS[kind]
         realizes = {s: next(iter(o)) for s, o in pairs("realizes").items()}
         stage = {s: next(iter(o)) for s, o in pairs("stage").items()}
         defined = {s for s in ontology.subjects(RDFS.isDefinedBy, ONTOLOGY_IRI)
@@ -169,7 +171,7 @@ class Facts:
 
 def check_coding(row: Row, facts: Facts) -> list[str]:
     """What is wrong with a row's coding against the ontology (empty when it can be written)."""
-    errors = []
+    errors: list[str] = []
     if not row.included:
         return errors
     if row.kind == "solution":

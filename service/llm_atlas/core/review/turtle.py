@@ -171,11 +171,12 @@ def solution_annotation(row: Row, facts: Facts, created: str) -> str:
     for phase in phases:
         axioms.append(_axiom(name, "atlas:aboutPhase", local[phase],
                              _inferred([_key(method, ATLAS.applicableIn, phase)])))
-    for problem in row.problems:
-        iri = ATLAS[problem]
+    for alignment_problem in row.problems:
+        iri = ATLAS[alignment_problem]
         body = (_inferred([_key(method, ATLAS.mitigates, iri)])
                 if iri in facts.mitigates.get(method, ()) else _stated(name))
-        axioms.append(_axiom(name, "atlas:aboutAlignmentProblem", f"atlas:{problem}", body))
+        axioms.append(_axiom(name, "atlas:aboutAlignmentProblem", f"atlas:{alignment_problem}",
+                             body))
     return "\n".join(lines) + "\n\n" + "\n\n".join(axioms)
 
 

@@ -131,6 +131,8 @@ class Lexer:
         prev = prev2 = None
         while True:
             found = match(text, pos)
+            # `.` or `\Z` matches anywhere, and every alternative is a named group
+            assert found is not None and found.lastgroup is not None
             kind = found.lastgroup
             if kind == "end":
                 return

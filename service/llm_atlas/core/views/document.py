@@ -5,12 +5,13 @@ inferred facts marked, and indexes grouped by kind. No Flask here; links come fr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import FOAF, OWL, RDF, RDFS, SH, SKOS, XSD
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from llm_atlas.core.views.linked_data import Document, Facts
 from llm_atlas.core.views.provenance import claims_from_rows, is_web_link
@@ -206,6 +207,12 @@ def index(contents: dict[str, set[str]], render: Renderer, namespace: str | None
             for kind, items in sorted(groups.items(), key=lambda g: (order.get(g[0], 99), g[0]))]
 
 
+def _objects(graph: Graph, subject: Node, prop: Node) -> Iterator[Identifier]:
+    # rdflib types a graph's terms as Node, which has no order; a parsed graph holds only
+    # Identifiers (URIRef, BNode, Literal), which rdflib orders as SPARQL's ORDER BY does.
+    return cast(Iterator[Identifier], graph.objects(subject, prop))
+
+
 def document_context(document: Document, found: Facts, link: Link) -> dict:
     """The template context of a page about one IRI."""
     iri = URIRef(document.iri)
@@ -213,7 +220,8 @@ def document_context(document: Document, found: Facts, link: Link) -> dict:
     render = Renderer(found.labels, link, graph)
     out_provenance, in_provenance, sourced = _statement_provenance(iri, found, render)
     types = {str(t) for t in graph.objects(iri, RDF.type)}
-    definition = next((str(v) for p in DEFINITIONS for v in sorted(graph.objects(iri, p))), None)
+    definition = next((str(v) for p in DEFINITIONS for v in sorted(_objects(graph, iri, p))),
+                      None)
     out_rows = [(p, o, False) for p, o in graph.predicate_objects(iri)]
     out_rows += [(p, o, True) for p, o in found.inferred_out]
     mentioned = {str(row["annotation"]) for row in found.mentions}

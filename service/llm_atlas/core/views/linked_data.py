@@ -93,7 +93,8 @@ def resolve(store, iri: str) -> Document | None:
     if ontology is not None and store.graph_exists(str(ontology)):
         return Document(iri, str(ontology))
     # Virtuoso answers the EXISTS as the integer 1 (or 0), the others as xsd:boolean
-    if row.get("described") is not None and row["described"].toPython() in (True, 1):
+    described = row.get("described")
+    if isinstance(described, Literal) and described.toPython() in (True, 1):
         return Document(iri)
     return None
 
@@ -129,7 +130,7 @@ def serialize(graph: Graph, fmt_name: str) -> bytes:
     if fmt_name == "jsonld":
         text = graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
     else:
-        text = graph.serialize(format=formats.get(fmt_name).rdflib)
+        text = graph.serialize(format=formats.get(fmt_name).rdflib_name)
     return text.encode("utf-8") if isinstance(text, str) else text
 
 

@@ -25,6 +25,11 @@ def _value(binding: dict, name: str) -> str | None:
     return binding[name]["value"] if name in binding else None
 
 
+def _bound(binding: dict, name: str) -> str:
+    """The value of a variable that the query binds in every row (outside any OPTIONAL)."""
+    return binding[name]["value"]
+
+
 class _Claims:
     """The claims of the provenance rows, looked up by statement (or None when filtered out)."""
 
@@ -87,8 +92,8 @@ def build_matrix(matrix_json: bytes, labels_json: bytes, provenance_json: bytes,
     problems: set[str] = set()
     cells: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
     for row in rows:
-        phase, problem = _value(row, "phase"), _value(row, "problem")
-        phases[phase] = int(_value(row, "order"))
+        phase, problem = _bound(row, "phase"), _bound(row, "problem")
+        phases[phase] = int(_bound(row, "order"))
         problems.add(problem)
         mechanisms = cells[(phase, problem)]
         mechanism, method = _value(row, "mechanism"), _value(row, "method")
@@ -126,7 +131,7 @@ def build_matrix(matrix_json: bytes, labels_json: bytes, provenance_json: bytes,
         return {**term(mech), "claims": claims.of((mech, A + "addresses", problem)),
                 "methods": [e for e in entries if e["claims"] or e["papers"] or not filtered]}
 
-    ordered_phases = sorted(phases, key=phases.get)
+    ordered_phases = sorted(phases, key=phases.__getitem__)
     ordered_problems = sorted(problems)
     out_cells = []
     for phase in ordered_phases:

@@ -79,7 +79,7 @@ def claims_from_rows(rows: list[dict[str, Node]], labels: dict[str, str]) -> dic
 
 def rows_from_json(bindings: list[dict]) -> list[dict[str, Node]]:
     """SPARQL JSON bindings as rdflib terms (IRIs and literals; the queries return no others)."""
-    out = []
+    out: list[dict[str, Node]] = []
     for binding in bindings:
         out.append({k: URIRef(v["value"]) if v["type"] == "uri" else Literal(
             v["value"], lang=v.get("xml:lang"), datatype=v.get("datatype"))

@@ -30,6 +30,11 @@ def _text(row: dict[str, Node], name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def _number(value: Node) -> int:
+    """A count: the integer its lexical form says (what int() reads of a Literal, a str)."""
+    return int(str(value))
+
+
 def _named(iri: str | None, names: dict[str, str]) -> dict | None:
     if iri is None:
         return None
@@ -110,7 +115,7 @@ def bibliography(store, iri: str) -> dict | None:
                 if r.get("creator") is not None}
     count = first.get("authorCount")
     out = {"venue": _text(first, "venue"), "venueYear": _text(first, "venueYear"),
-           "authorCount": int(count) if count is not None else None,
+           "authorCount": _number(count) if count is not None else None,
            "citation": _text(first, "citation"),
            "authors": authors_in_order(_text(first, "citation"), creators)}
     return out if any(v for v in out.values()) else None
@@ -154,9 +159,9 @@ def _counts(store, protocol: str) -> dict[str, int]:
     for row in select(store, "review_counts", protocol=protocol):
         if row.get("decision") is not None:
             decision = DECISIONS.get(str(row["decision"]), str(row["decision"]))
-            counts[decision] = int(row["works"])
+            counts[decision] = _number(row["works"])
         elif row.get("searches") is not None:
-            counts["searches"] = int(row["searches"])
+            counts["searches"] = _number(row["searches"])
     counts["screened"] = sum(v for k, v in counts.items() if k != "searches")
     return counts
 
@@ -171,7 +176,7 @@ def _criteria(store, protocol: str) -> list[dict]:
             "definition": _text(row, "definition"),
             "kind": {str(ATLAS.InclusionCriterion): "inclusion",
                      str(ATLAS.ExclusionCriterion): "exclusion"}.get(kind or ""),
-            "works": int(row["works"])})
+            "works": _number(row["works"])})
     # inclusion before exclusion, then by code: the order a protocol is read in
     order = {"inclusion": 0, "exclusion": 1}
     return sorted(out.values(), key=lambda c: (order.get(c["kind"] or "", 2), c["code"] or "",
@@ -203,10 +208,10 @@ def protocol_summary(store, protocol: str) -> dict:
         "counts": _counts(store, protocol),
         "criteria": _criteria(store, protocol),
         "sources": [{"iri": str(r["source"]), "label": _text(r, "label") or str(r["source"]),
-                     "searches": int(r["searches"])} for r in sources],
+                     "searches": _number(r["searches"])} for r in sources],
         "codingDimensions": sorted((_named(str(r["scheme"]), names) for r in schemes),
                                    key=lambda d: d["label"].lower()),
-        "topicAreas": [{"topic": str(r["topic"]), "works": int(r["works"])}
+        "topicAreas": [{"topic": str(r["topic"]), "works": _number(r["works"])}
                        for r in select(store, "review_topics", protocol=protocol)],
         "excluded": _excluded(store, protocol),
     }

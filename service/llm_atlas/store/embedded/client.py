@@ -35,6 +35,7 @@ from llm_atlas.errors import (
 )
 from llm_atlas.formats import Format
 from llm_atlas.store.embedded.engine import KEY_ENV
+from llm_atlas.store.embedded.process import EngineProcess, forward_log, stop_engine
 
 log = logging.getLogger("llm_atlas.store")
 
@@ -54,45 +55,10 @@ _ERROR_TYPES = {
 REOPEN_FREE_BYTES = 16 * 1024 * 1024
 
 
-def _stop(popen: subprocess.Popen, *, kill: bool) -> None:
-    """End an engine process and release its pipes."""
-    if popen.poll() is None:
-        (popen.kill if kill else popen.terminate)()
-        try:
-            popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            popen.kill()
-            popen.wait()
-    for pipe in (popen.stdin, popen.stdout, popen.stderr):
-        if pipe is not None:
-            try:
-                pipe.close()
-            except OSError:
-                pass
-
-
 def _row(fmt: Format | str) -> Format:
     """The whole format, sent to the engine by value: one registered in this process alone (by a
     test, a plugin) is unknown to the engine's registry."""
     return formats.resolve(fmt)
-
-
-def _forward(stream, recent: deque) -> None:
-    """Copy the engine's log to ours, keeping the last lines for error messages."""
-    try:
-        for text in stream:
-            recent.append(text)
-            sys.stderr.write(text)
-    except (ValueError, OSError):  # the pipe was closed when the engine was stopped
-        return
-
-
-class _Process:
-    """One running engine and the idle connections to it."""
-
-    def __init__(self, popen: subprocess.Popen, address: str, key: bytes, generation: int):
-        self.popen, self.address, self.key, self.generation = popen, address, key, generation
-        self.idle: list[Connection] = []
 
 
 class EmbeddedStore:
@@ -114,7 +80,7 @@ class EmbeddedStore:
         self._writes = threading.Condition()
         self._writes_in_flight = 0
         self._restarting = 0
-        self._proc: _Process | None = None
+        self._proc: EngineProcess | None = None
         self._generation = 0
         self._full_generation = -1  # the engine whose writes failed on a full disk
         self.restarts = 0
@@ -125,7 +91,7 @@ class EmbeddedStore:
             if self._proc is None:
                 self._proc = self._spawn()
 
-    def _spawn(self) -> _Process:
+    def _spawn(self) -> EngineProcess:
         self._generation += 1
         key = secrets.token_bytes(32)
         address = os.path.join(self._tmp, f"engine-{self._generation}.sock")
@@ -139,12 +105,14 @@ class EmbeddedStore:
         popen = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, env=env, text=True)
         recent: deque[str] = deque(maxlen=20)
-        threading.Thread(target=_forward, args=(popen.stderr, recent), daemon=True).start()
+        threading.Thread(target=forward_log, args=(popen.stderr, recent), daemon=True).start()
         ready = threading.Event()
         line: list[str] = []
+        stdout = popen.stdout
+        assert stdout is not None  # stdout=PIPE
 
         def wait_ready() -> None:
-            line.append(popen.stdout.readline())
+            line.append(stdout.readline())
             ready.set()
 
         threading.Thread(target=wait_ready, daemon=True).start()
@@ -152,13 +120,13 @@ class EmbeddedStore:
             popen.kill()
             popen.wait()
             time.sleep(0.1)
-            _stop(popen, kill=True)  # let the forwarder read the engine's last words
+            stop_engine(popen, kill=True)  # let the forwarder read the engine's last words
             last = [r for r in recent if r.strip()][-1:] or ["(no output)"]
             raise StoreUnavailable(
                 f"the Oxigraph engine on {self.path} did not start (exit code {popen.poll()}): "
                 f"{last[0].strip()}"
             )
-        return _Process(popen, address, key, self._generation)
+        return EngineProcess(popen, address, key, self._generation)
 
     def _restart(self, generation: int, *, wait_for_writes: bool = True) -> None:
         """Kill the engine of a generation (if still current) and start a new one.
@@ -175,7 +143,7 @@ class EmbeddedStore:
                 proc = self._proc
                 if proc is None or proc.generation != generation:
                     return  # someone else already restarted it
-                _stop(proc.popen, kill=True)
+                stop_engine(proc.popen, kill=True)
                 for conn in proc.idle:
                     conn.close()
                 self.restarts += 1
@@ -191,15 +159,16 @@ class EmbeddedStore:
             if self._proc is not None:
                 for conn in self._proc.idle:
                     conn.close()
-                _stop(self._proc.popen, kill=False)
+                stop_engine(self._proc.popen, kill=False)
                 self._proc = None
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     # -- calls -------------------------------------------------------------------------------
-    def _checkout(self) -> tuple[_Process, Connection]:
+    def _checkout(self) -> tuple[EngineProcess, Connection]:
         self.start()
         with self._lock:
             proc = self._proc
+            assert proc is not None  # start() above spawned it
             if proc.popen.poll() is not None:  # gone before anything was sent to it
                 raise ConnectionError(f"the engine exited with code {proc.popen.returncode}")
             if proc.idle:
@@ -209,14 +178,14 @@ class EmbeddedStore:
         except (OSError, EOFError) as exc:
             raise ConnectionError(str(exc)) from exc
 
-    def _checkin(self, proc: _Process, conn: Connection) -> None:
+    def _checkin(self, proc: EngineProcess, conn: Connection) -> None:
         with self._lock:
             if self._proc is proc:
                 proc.idle.append(conn)
                 return
         conn.close()
 
-    def _engine_gone(self, proc: _Process | None) -> None:
+    def _engine_gone(self, proc: EngineProcess | None) -> None:
         """A connection to an engine broke: once the process has exited, start a new one.
 
         The socket closes a moment before the process is reaped, so wait briefly for the exit;

@@ -19,6 +19,7 @@ import sys
 import threading
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Connection, Listener
+from typing import TypedDict
 
 import pyoxigraph as ox
 
@@ -46,6 +47,15 @@ ENGINE_THREAD_STACK = 256 * 1024 * 1024
 # A fixed text: whatever a remote host might have said never reaches a client or a log.
 NETWORK_DENIED = ("this endpoint never fetches remote data: SERVICE, LOAD and remote graphs are "
                   "not available here (the engine has no network access)")
+
+
+class _Dataset(TypedDict, total=False):
+    """The keyword arguments of pyoxigraph's Store.query that say a query's dataset."""
+
+    base_iri: str | None
+    use_default_graph_as_union: bool
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+    named_graphs: list[ox.NamedNode | ox.BlankNode]
 
 
 def _network_refused(exc: OSError) -> bool:
@@ -82,7 +92,7 @@ class Engine:
               solution_format: Format | str = "json", graph_format: Format | str = "turtle",
               max_rows: int = 100_000, base_iri: str | None = None) -> tuple[str, bytes]:
         """Evaluate a query; answer (kind, body) with kind 'boolean', 'solutions' or 'graph'."""
-        kwargs = {"base_iri": base_iri}
+        kwargs: _Dataset = {"base_iri": base_iri}
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in (named_graphs or [])]
@@ -131,7 +141,7 @@ class Engine:
     def write_graph(self, iri: str | None, data: bytes, fmt: Format | str, *, replace: bool,
                     base_iri: str | None = None, must_be_new: bool = False) -> bool:
         """Replace or extend a graph with parsed data in one transaction; True if it was new."""
-        rdf_format = formats.resolve(fmt).oxigraph
+        rdf_format = formats.resolve(fmt).rdf_format
         triples = [ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(data, format=rdf_format, base_iri=base_iri)]
         target = "DEFAULT" if iri is None else f"GRAPH <{iri}>"
@@ -195,7 +205,7 @@ class Engine:
         listed = ox.NamedNode(BUILD_GRAPH + "#graph")
         with self.write_lock:
             before = {q.object.value for q in self.store.quads_for_pattern(
-                manifest, listed, None, manifest)}
+                manifest, listed, None, manifest) if isinstance(q.object, ox.NamedNode)}
             ops = [f"DROP SILENT GRAPH <{iri}>" for iri in sorted(before - built)]
             for part in parts:
                 ops.append(f"DROP SILENT GRAPH <{part.iri}>")
@@ -212,7 +222,7 @@ class Engine:
         """Load a large file with Oxigraph's bulk loader (fast, but not one transaction)."""
         with self.write_lock:
             before = len(self.store)
-            self.store.bulk_load(path=path, format=formats.resolve(fmt).oxigraph,
+            self.store.bulk_load(path=path, format=formats.resolve(fmt).rdf_format,
                                  to_graph=ox.NamedNode(graph) if graph else None)
             self.store.flush()
             return len(self.store) - before

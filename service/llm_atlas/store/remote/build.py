@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from llm_atlas.core.knowledge.layout import BUILD_GRAPH, GraphPart, shipped_graphs
 from llm_atlas.core.knowledge.sources import Sources
@@ -36,7 +36,9 @@ def build_into(store, sources: Sources, *, batch: int = 5000,
             if progress:
                 progress(part, False)
             continue
-        inserts = insert_operations(part.iri, list(part.triples), batch) or [None]
+        # an empty graph is one batch without an insert
+        inserts: Sequence[str | None] = insert_operations(part.iri, list(part.triples),
+                                                          batch) or [None]
         for i, insert in enumerate(inserts):
             ops = [f"DROP SILENT GRAPH <{part.iri}>"] if i == 0 else []
             ops += [insert] if insert else []

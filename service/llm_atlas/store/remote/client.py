@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import urllib.error
+from collections.abc import Iterator
 
 import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
@@ -54,6 +55,13 @@ EMPTY_DATASET_GRAPH = "urn:x-llm-atlas:empty-dataset"
 _STATUS_OF_WRAPPER_ERROR = {"QueryBadFormed": 400, "EndPointNotFound": 404,
                             "Unauthorized": 401, "URITooLong": 414,
                             "EndPointInternalError": 500}
+
+
+def _solutions(body: bytes) -> ox.QuerySolutions:
+    """The solutions of one of our own SELECT queries, from the engine's JSON answer."""
+    results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    assert isinstance(results, ox.QuerySolutions)  # a SELECT's results are never a boolean
+    return results
 
 
 class RemoteStore:
@@ -185,6 +193,7 @@ class RemoteStore:
         return self._encode(body, graph_form, solution_format, graph_format)
 
     def _encode(self, body: bytes, graph_form: bool, solution_format: str, graph_format: str):
+        result: ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]
         try:
             if not graph_form:
                 body = plain_bnode_labels(body)
@@ -208,7 +217,7 @@ class RemoteStore:
     def select(self, text: str) -> list:
         """Solutions of one of our own SELECT queries, as pyoxigraph terms by variable."""
         _, body = self.query(text)
-        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        results = _solutions(body)
         names = [v.value for v in results.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in results]
 
@@ -223,8 +232,7 @@ class RemoteStore:
     def named_graphs(self) -> list[str]:
         # GROUP BY, not DISTINCT: Virtuoso takes seconds over DISTINCT graph names
         _, body = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        return sorted(s["g"].value for s in
-                      ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+        return sorted(s["g"].value for s in _solutions(body))
 
     def get_graph(self, iri: str | None, fmt: str = "turtle") -> bytes | None:
         if iri is not None and not self.graph_exists(iri):
@@ -239,7 +247,7 @@ class RemoteStore:
         from llm_atlas.errors import GraphExists
 
         try:
-            rdf_format = formats.resolve(fmt).oxigraph
+            rdf_format = formats.resolve(fmt).rdf_format
             triples = [ox.Triple(q.subject, q.predicate, q.object)
                        for q in ox.parse(data, format=rdf_format, base_iri=base_iri)]
         except (SyntaxError, ValueError) as exc:
@@ -296,8 +304,7 @@ class RemoteStore:
 
     def size(self) -> int:
         _, body = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        return int(next(iter(solutions))["n"].value)
+        return int(next(iter(_solutions(body)))["n"].value)
 
     def health(self) -> dict:
         started = time.perf_counter()
