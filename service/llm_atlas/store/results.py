@@ -14,7 +14,6 @@ from llm_atlas import errors, formats
 from llm_atlas.formats import Format
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 # Oxigraph's writers that take prefixes (the others have no syntax for them)
 PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
