@@ -41,14 +41,19 @@ def bind_values(text: str, **values: Value | list[Value]) -> str:
     Strings are parsed as IRIs by pyoxigraph (which refuses anything that is not one), so the
     text that reaches the query is always well-formed terms, never raw input.
     """
+    filled = {}
     for name, given in values.items():
         terms = [ox.NamedNode(v) if isinstance(v, str) else v
                  for v in (given if isinstance(given, list) else [given])]
         marker = _MARKER.format(name=name)
         if marker not in text:
             raise ValueError(f"the query has no `{marker}` to fill")
-        text = text.replace(marker, f"VALUES ?{name} {{ {' '.join(map(str, terms))} }}")
-    return text
+        filled[marker] = f"VALUES ?{name} {{ {' '.join(map(str, terms))} }}"
+    if not filled:
+        return text
+    # one pass over the text as written: a literal that holds another marker is not filled in
+    markers = re.compile("|".join(re.escape(m) for m in filled))
+    return markers.sub(lambda found: filled[found.group()], text)
 
 
 def _term(binding: dict) -> Node:
