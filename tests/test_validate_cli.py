@@ -47,8 +47,12 @@ def test_each_invalid_fixture_gets_exactly_its_violation_from_the_cli(invalid_ru
     assert entry["conforms"] is (expected["severity"] != "Violation")
 
 
-def test_the_shipped_annotations_all_conform():
-    files = sorted((REPO / "annotations").glob("*.ttl"))
+def test_shipped_annotations_conform_and_are_counted():
+    """Every tenth shipped paper file, in one command: the per-file lines and the count. Each
+    shipped file is validated on its own in test_validation_bounds (through /validate, which
+    runs the same checks); validating all of them here again took six minutes of the suite."""
+    files = sorted((REPO / "annotations").glob("*.ttl"))[::10]
+    assert len(files) >= 10
     run = validate(*(str(p.relative_to(REPO)) for p in files))
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
