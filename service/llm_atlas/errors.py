@@ -9,6 +9,19 @@ only as a reminder, the tables decide.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TypeVar
+
+_Meaning = TypeVar("_Meaning")
+
+
+def meaning_of(exc: BaseException, table: Mapping[type, _Meaning], default: _Meaning) -> _Meaning:
+    """What a table says of an exception: its own class's row first, then its nearest base
+    class's (the HTTP table and the exit-code table both read themselves this way)."""
+    for cls in type(exc).__mro__:
+        if cls in table:
+            return table[cls]
+    return default
 
 
 class AtlasError(Exception):

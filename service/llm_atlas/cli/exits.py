@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from llm_atlas.errors import AtlasError, RDFSyntaxError, UnsupportedFormat
+from llm_atlas.errors import AtlasError, RDFSyntaxError, UnsupportedFormat, meaning_of
 
 EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
 # What an error no command handles itself means for the exit code: content the user gave is
@@ -15,10 +15,7 @@ EXIT_OF: dict[type[AtlasError], int] = {RDFSyntaxError: EXIT_INVALID,
 
 def exit_code_for(exc: AtlasError) -> int:
     """The exit code of an error that reached the command group."""
-    for cls in type(exc).__mro__:
-        if cls in EXIT_OF:
-            return EXIT_OF[cls]
-    return EXIT_CANNOT_RUN
+    return meaning_of(exc, EXIT_OF, EXIT_CANNOT_RUN)
 
 
 class AtlasGroup(click.Group):

@@ -95,10 +95,7 @@ TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not F
 
 def http_error_for(exc: BaseException) -> HttpError:
     """The table's row for an exception: its own class first, then its nearest base class."""
-    for cls in type(exc).__mro__:
-        if cls in HTTP_OF:
-            return HTTP_OF[cls]
-    return SERVER_FAULT
+    return errors.meaning_of(exc, HTTP_OF, SERVER_FAULT)
 
 
 def status_for(exc: BaseException) -> int:
