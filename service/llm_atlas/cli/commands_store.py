@@ -51,7 +51,6 @@ def _remote_options(func):
               help="Triples per update request when loading into a remote engine.")
 def build(data_dir, memory, root, store_auth, update_url, into, batch) -> None:
     """Load the shipped ontology, inferences and annotations into the store (idempotent)."""
-    from llm_atlas.errors import StoreError
     from llm_atlas.store import make_store
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, store=into,
@@ -67,11 +66,8 @@ def build(data_dir, memory, root, store_auth, update_url, into, batch) -> None:
         summary = store.build()
         click.echo(f"built {summary['graphs']} graphs, {summary['triples']} triples "
                    f"into {'a throwaway store' if settings.memory else settings.data_dir}")
-    except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
     finally:
-        store.close()
+        store.close()  # a StoreError then reaches the command group: one line, exit 2
 
 
 def _build_remote(store, settings, batch: int) -> dict:
@@ -134,18 +130,13 @@ def serve(data_dir, memory, root, store_auth, update_url, store_url, host, port,
     """Run the SPARQL service (Granian), building the store on first start."""
     from llm_atlas.cli.server import serve as run_server
     from llm_atlas.config import resolved
-    from llm_atlas.errors import SettingsError
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, host=host, port=port,
                          threads=threads, token=token, timeout=timeout, base_iri=base_iri,
                          store=store_url, update_url=update_url, store_auth=store_auth,
                          token_file=token_file, public_url=public_url)
-    try:
-        settings = resolved(settings)
-    except SettingsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
-    sys.exit(run_server(settings))
+    # a SettingsError reaches the command group: one line, exit 2
+    sys.exit(run_server(resolved(settings)))
 
 
 @click.command()
@@ -199,16 +190,13 @@ def query(text, file, name, params, endpoint, fmt, data_dir, memory, root) -> No
 @click.option("--base-iri", help="Base IRI mapped to the site (default: the shipped one).")
 def export(data_dir, memory, root, out, site_url, base_iri) -> None:
     """Write a static copy of every page and RDF document, and the w3id redirect rules."""
-    from llm_atlas.errors import SettingsError, StoreError
     from llm_atlas.web.app import create_app
     from llm_atlas.web.export import PLACEHOLDER_SITE, export_site
 
     settings = _settings(data_dir=data_dir, memory=memory, sources=root, base_iri=base_iri)
-    try:
-        app = create_app(settings)
-    except (StoreError, SettingsError) as exc:  # a token file named in the environment, too
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
+    # a StoreError or SettingsError (a token file named in the environment, too) reaches the
+    # command group: one line, exit 2
+    app = create_app(settings)
     try:
         report = export_site(app, Path(out), site_url or PLACEHOLDER_SITE)
     finally:

@@ -14,15 +14,7 @@ from llm_atlas.cli.exits import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK, AtlasGro
 from llm_atlas.core.checking.checks import CheckReport, Problem, run_check
 from llm_atlas.core.checking.reasoning import reason
 from llm_atlas.core.knowledge.sources import find_sources
-from llm_atlas.errors import AtlasError, ReasonerUnavailable, SourcesNotFound
-
-
-def _sources(root: str | None):
-    try:
-        return find_sources(root)
-    except SourcesNotFound as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
+from llm_atlas.errors import AtlasError
 
 
 @click.group(cls=AtlasGroup)
@@ -65,12 +57,8 @@ def check(root: str | None, no_reasoning: bool) -> None:
 
     Exit 0 when all hold, 1 when content is invalid, 2 when the check could not run.
     """
-    sources = _sources(root)
-    try:
-        report = run_check(sources, reasoning=not no_reasoning)
-    except (SourcesNotFound, ReasonerUnavailable) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
+    # SourcesNotFound and ReasonerUnavailable reach the command group: one line, exit 2
+    report = run_check(find_sources(root), reasoning=not no_reasoning)
     _print_check(report)
     sys.exit(EXIT_OK if report.ok else EXIT_INVALID)
 
@@ -114,7 +102,7 @@ def validate_command(files, rdf_format, report_kind, root) -> None:
     """
     from llm_atlas.cli.validate import RENDERERS, validate_files
 
-    sources = _sources(root)
+    sources = find_sources(root)
     syntax = formats.get(rdf_format).rdflib if rdf_format else None
     outcome = validate_files([Path(f) for f in files], sources, syntax)
     click.echo(RENDERERS[report_kind](outcome), nl=False)
@@ -142,7 +130,7 @@ def import_bibtex_command(file, out, force, root) -> None:
     from llm_atlas.core.review.bibtex_import import import_bibtex
     from llm_atlas.errors import BibSyntaxError
 
-    sources = _sources(root)
+    sources = find_sources(root)
     try:
         outcomes = import_bibtex(Path(file).read_text(encoding="utf-8"), Path(out),
                                  sources.annotations_dir, force)
@@ -170,7 +158,7 @@ def import_bibtex_command(file, out, force, root) -> None:
               "(default: ontology/inferred.ttl of the sources).")
 def reason_command(root: str | None, out: str | None) -> None:
     """Run HermiT over the ontology and write what it infers as Turtle."""
-    sources = _sources(root)
+    sources = find_sources(root)
     try:
         result = reason(sources.ontology_graph())
     except AtlasError as exc:
@@ -204,7 +192,7 @@ def review_sheet(sheets, out, keep, root) -> None:
     from llm_atlas.core.review.sheet import read_sheets
     from llm_atlas.errors import SheetError
 
-    sources = _sources(root)
+    sources = find_sources(root)
     try:
         rows, again = read_sheets([Path(s) for s in sheets])
     except SheetError as exc:
