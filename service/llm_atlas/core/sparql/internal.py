@@ -48,7 +48,7 @@ def _written(value: Value) -> str:
             return str(ox.Literal(str(value), language=value.language))
         datatype = ox.NamedNode(str(value.datatype)) if value.datatype else None
         return str(ox.Literal(str(value), datatype=datatype))
-    if isinstance(value, str):  # (a URIRef is a str too)
+    if isinstance(value, str) and not isinstance(value, BNode):  # (a URIRef is a str too)
         return str(ox.NamedNode(str(value)))
     raise TypeError(f"{value!r} cannot be a VALUES term (IRIs and literals only)")
 
