@@ -107,11 +107,11 @@ def client(shipped_app):
 MODULE_GROUPS = {
     "unit": {"test_annotations.py", "test_consistency_gate.py", "test_guard.py",
              "test_guard_differential.py", "test_import_bibtex.py", "test_internal_queries.py",
-             "test_knowledge.py",
-             "test_layout.py", "test_literature.py", "test_mappings.py", "test_paper_turtle.py",
+             "test_knowledge.py", "test_layout.py", "test_linked_data.py", "test_literature.py",
+             "test_mappings.py", "test_negotiation.py", "test_paper_turtle.py",
              "test_provenance.py", "test_readme.py", "test_reasoning.py", "test_release.py",
-             "test_remote_text.py", "test_review_sheet.py", "test_shapes.py",
-             "test_typing.py"},
+             "test_remote_text.py", "test_results.py", "test_review_sheet.py",
+             "test_shapes.py", "test_submission.py", "test_typing.py"},
     "app": {"test_engine_messages.py", "test_error_table.py", "test_formats.py",
             "test_provenance_views.py",
             "test_result_fidelity.py", "test_review_pages.py", "test_slow_clients.py",
@@ -137,7 +137,8 @@ QUICK_MODULES = {"test_annotations.py", "test_guard.py", "test_internal_queries.
                  "test_engine_messages.py", "test_provenance_views.py",
                  "test_result_fidelity.py", "test_review_pages.py", "test_sparql_clients.py",
                  "test_web_safety.py", "test_store_contract.py", "test_error_table.py",
-                 "test_formats.py"}
+                 "test_formats.py", "test_negotiation.py", "test_results.py",
+                 "test_linked_data.py", "test_submission.py"}
 ENGINE_NAMES = {"oxigraph", "virtuoso"}
 GROUP_OF_MODULE = {module: group for group, modules in MODULE_GROUPS.items()
                    for module in modules}

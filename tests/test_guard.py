@@ -90,6 +90,57 @@ def test_the_named_questions_pass(path):
     assert analyse(path.read_text(encoding="utf-8")).form in ("SELECT", "ASK", "CONSTRUCT")
 
 
+@pytest.mark.parametrize(("text", "form"), [
+    ("SELECT * {}", "SELECT"),
+    ("select ?select { ?select ?ask ?o }", "SELECT"),
+    ("ASK {}", "ASK"),
+    ("PREFIX e: <urn:e/> BASE <http://b/> construct { ?s ?p ?o } WHERE {}", "CONSTRUCT"),
+    ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    ("DESCRIBE <urn:x>", "DESCRIBE"),
+    ("# SELECT in a comment\nASK {}", "ASK"),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", None),
+    ("DELETE WHERE { ?s ?p ?o }", None),
+    ("", None),
+])
+def test_the_form_is_the_first_query_keyword(text, form):
+    assert analyse(text).form == form
+
+
+# text -> (from_graphs, from_named_graphs, dataset_iris, has_dataset_clause, has_using)
+DATASETS = [
+    ("SELECT * { GRAPH <urn:g> { ?s ?p ?o } }", ([], [], [], False, False)),
+    ("SELECT * FROM NAMED <urn:n> {}", ([], ["urn:n"], ["urn:n"], True, False)),
+    ("SELECT * FROM <urn:a> FROM <urn:a> {}", (["urn:a", "urn:a"], [], ["urn:a", "urn:a"], True,
+                                               False)),
+    ("SELECT * { ?s ?p <urn:from> } # FROM <urn:x>", ([], [], [], False, False)),
+    ("WITH <urn:w> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", ([], [], ["urn:w"], False, True)),
+    ("DELETE { ?s ?p ?o } USING NAMED <urn:n> WHERE { ?s ?p ?o }",
+     ([], [], ["urn:n"], False, True)),
+    ("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }", ([], [], [], False, False)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATASETS, ids=[d[0][:40] for d in DATASETS])
+def test_dataset_clauses_are_told_apart(text, expected):
+    found = analyse(text)
+    assert (found.from_graphs, found.from_named_graphs, found.dataset_iris,
+            found.has_dataset_clause, found.has_using) == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", guard._SERVICE),
+    ("SELECT * { SERVICE SILENT <http://example.org/sparql> { ?s ?p ?o } }", guard._SERVICE),
+    ("SELECT * { ?s ?p ?o { service ?endpoint { ?a ?b ?c } } }", guard._SERVICE),
+    ("LOAD <http://example.org/data.ttl>", guard._LOAD),
+    ("load silent <http://example.org/data.ttl> INTO GRAPH <urn:g>", guard._LOAD),
+    ("INSERT DATA { <urn:a> <urn:b> 1 } ; LOAD <http://example.org/x>", guard._LOAD),
+])
+def test_service_and_load_are_refused_with_their_message(text, message):
+    with pytest.raises(QueryRefused) as refused:
+        analyse(text)
+    assert str(refused.value) == message
+
+
 def test_dataset_graphs_are_collected_however_written():
     analysis = analyse("PREFIX e: <urn:e/> SELECT * FROMe:g FROM NAMED <urn:n> fromNAMEDe:m {}")
     assert analysis.from_graphs == ["urn:e/g"]

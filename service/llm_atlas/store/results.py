@@ -14,6 +14,7 @@ from llm_atlas import errors, formats
 from llm_atlas.formats import Format
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+ITS = "http://www.w3.org/2005/11/its"  # its:dir, an RDF 1.2 literal's base direction
 # Oxigraph's writers that take prefixes (the others have no syntax for them)
 PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
@@ -55,6 +56,8 @@ def _json_term(term) -> dict:
         out = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
+            if term.direction:
+                out["its:dir"] = term.direction.value
         elif term.datatype.value != XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
@@ -96,7 +99,9 @@ def _xml_term(term) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             language = _xml_attribute(term.language)
-            return f"<literal xml:lang={language}>{_xml_text(term.value)}</literal>"
+            direction = (f" its:dir={_xml_attribute(term.direction.value)} xmlns:its=\"{ITS}\" "
+                         'its:version="2.0"' if term.direction else "")
+            return f"<literal xml:lang={language}{direction}>{_xml_text(term.value)}</literal>"
         if term.datatype.value != XSD_STRING:
             datatype = _xml_attribute(term.datatype.value)
             return f"<literal datatype={datatype}>{_xml_text(term.value)}</literal>"
@@ -119,9 +124,17 @@ def _csv_field(term) -> str:
     return value
 
 
+def _tsv_term(term) -> str:
+    # pyoxigraph's str() of a term is its N-Triples / Turtle form, which TSV results use; its
+    # str() of a triple has no `<<( )>>`, which a triple term needs to be read as one term
+    if isinstance(term, ox.Triple):
+        parts = (term.subject, term.predicate, term.object)
+        return "<<( " + " ".join(_tsv_term(t) for t in parts) + " )>>"
+    return str(term)
+
+
 def _tsv_field(term) -> str:
-    # pyoxigraph's str() of a term is its N-Triples / Turtle form, which TSV results use.
-    return "" if term is None else str(term).replace("\t", "\\t")
+    return "" if term is None else _tsv_term(term).replace("\t", "\\t")
 
 
 def _json_solutions(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:

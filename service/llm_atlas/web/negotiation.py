@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -56,6 +57,8 @@ def _parse_accept(header: str | None) -> tuple[tuple[str, float], ...]:
                 try:
                     q = min(max(float(value), 0.0), 1.0)
                 except ValueError:
+                    q = 0.0
+                if math.isnan(q):  # malformed too; NaN would compare neither above nor below 0
                     q = 0.0
         ranges.append((media, q))
     return tuple(ranges)

@@ -64,11 +64,12 @@ def bind_values(text: str, **values: Values) -> str:
     wanted = set(MARKER.findall(text))
     if set(values) != wanted:
         raise ValueError(f"the query's VALUES are {sorted(wanted)}, given {sorted(values)}")
+    filled = {}
     for name, given in values.items():
         terms = [given] if isinstance(given, str | ox.NamedNode | ox.Literal) else given
-        text = text.replace(f"VALUES ?{name} {{ }}",
-                            f"VALUES ?{name} {{ {' '.join(map(_written, terms))} }}")
-    return text
+        filled[name] = f"VALUES ?{name} {{ {' '.join(map(_written, terms))} }}"
+    # one pass over the text as written: a literal that holds another marker is not filled in
+    return MARKER.sub(lambda found: filled[found.group(1)], text)
 
 
 def query_text(name: str, **values: Values) -> str:
