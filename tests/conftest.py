@@ -106,9 +106,9 @@ def client(shipped_app):
 # parameter is in "engines" whatever its module's group. A new module must be listed here.
 MODULE_GROUPS = {
     "unit": {"test_annotations.py", "test_consistency_gate.py", "test_guard.py",
-             "test_guard_differential.py", "test_import_bibtex.py", "test_knowledge.py",
-             "test_layout.py", "test_linked_data.py", "test_literature.py", "test_mappings.py",
-             "test_negotiation.py", "test_paper_turtle.py",
+             "test_guard_differential.py", "test_import_bibtex.py", "test_internal_queries.py",
+             "test_knowledge.py", "test_layout.py", "test_linked_data.py", "test_literature.py",
+             "test_mappings.py", "test_negotiation.py", "test_paper_turtle.py",
              "test_provenance.py", "test_readme.py", "test_reasoning.py", "test_release.py",
              "test_remote_text.py", "test_results.py", "test_review_sheet.py",
              "test_shapes.py", "test_submission.py", "test_typing.py"},
@@ -131,7 +131,8 @@ MODULE_GROUPS = {
 }
 # The quick loop: unit and app modules that take seconds, not minutes (no HermiT over all the
 # knowledge, no SHACL of every file, no submissions, no release).
-QUICK_MODULES = {"test_annotations.py", "test_guard.py", "test_paper_turtle.py",
+QUICK_MODULES = {"test_annotations.py", "test_guard.py", "test_internal_queries.py",
+                 "test_paper_turtle.py",
                  "test_readme.py", "test_remote_text.py", "test_review_sheet.py",
                  "test_engine_messages.py", "test_provenance_views.py",
                  "test_result_fidelity.py", "test_review_pages.py", "test_sparql_clients.py",

@@ -1,6 +1,7 @@
-"""The pure parts of the IRIs' documents (core/views/linked_data.py): VALUES filling, the terms
-read from SPARQL JSON bindings, and the serializations. A filled query is run on an empty
-pyoxigraph store: its one row must be exactly the values bound, whatever they hold."""
+"""The pure parts of the IRIs' documents: VALUES filling and the terms read from SPARQL JSON
+bindings (core/sparql/internal.py), and the serializations (core/views/linked_data.py). A
+filled query is run on an empty pyoxigraph store: its one row must be exactly the values
+bound, whatever they hold."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS, XSD
 
-from llm_atlas.core.views.linked_data import _term, bind_values, serialize
+from llm_atlas.core.sparql.internal import _term, bind_values
+from llm_atlas.core.views.linked_data import serialize
 from llm_atlas.namespaces import ATLAS, PREFIXES, bind_prefixes
 
 ONE = "SELECT * { VALUES ?x { } }"
@@ -93,20 +95,23 @@ def test_every_marker_of_a_name_is_filled():
     assert query == "SELECT * { { VALUES ?x { <urn:a> } } UNION { VALUES ?x { <urn:a> } } }"
 
 
-@pytest.mark.parametrize(("text", "name"), [
-    ("SELECT * { }", "x"),
-    ("SELECT * { VALUES ?x {} }", "x"),  # the marker is written with one space
-    ("SELECT * { VALUES ?xy { } }", "x"),
-    (TWO, "z"),
+@pytest.mark.parametrize(("text", "name", "markers"), [
+    ("SELECT * { }", "x", []),
+    ("SELECT * { VALUES ?x {} }", "x", []),  # the marker is written with one space
+    ("SELECT * { VALUES ?xy { } }", "x", ["xy"]),
+    (TWO, "z", ["x", "y"]),
 ])
-def test_a_query_without_the_marker_is_refused(text, name):
+def test_a_value_without_its_marker_is_refused(text, name, markers):
     with pytest.raises(ValueError) as refused:
         bind_values(text, **{name: "urn:a"})
-    assert str(refused.value) == f"the query has no `VALUES ?{name} {{ }}` to fill"
+    assert str(refused.value) == f"the query's VALUES are {markers}, given ['{name}']"
 
 
-def test_no_values_leave_the_text_alone():
-    assert bind_values(TWO) == TWO
+def test_a_marker_left_without_a_value_is_refused():
+    """An empty VALUES would silently answer nothing."""
+    with pytest.raises(ValueError) as refused:
+        bind_values(TWO, x="urn:a")
+    assert str(refused.value) == "the query's VALUES are ['x', 'y'], given ['x']"
 
 
 # -- terms from SPARQL JSON bindings ------------------------------------------------------------

@@ -6,8 +6,9 @@ from flask import Blueprint, Response, render_template, request
 from rdflib import URIRef
 from rdflib.term import Node
 
+from llm_atlas.core.sparql.internal import select
 from llm_atlas.core.views.document import Renderer, document_context, kind_of
-from llm_atlas.core.views.linked_data import facts, resolve, select
+from llm_atlas.core.views.linked_data import facts, resolve
 from llm_atlas.core.views.search import entries, search
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import negotiated, query_slot, state

@@ -13,8 +13,8 @@ import json
 from flask import Blueprint, Response, render_template, request
 
 from llm_atlas import formats
+from llm_atlas.core.sparql.internal import select, solutions
 from llm_atlas.core.views.iris import href
-from llm_atlas.core.views.linked_data import bind_values
 from llm_atlas.core.views.matrix import (
     CLAIM_PROPERTIES,
     CSV_COLUMNS,
@@ -30,7 +30,6 @@ from llm_atlas.core.views.provenance import (
 from llm_atlas.core.views.provenance import status_filter as parse_status
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import negotiated, query_slot, state
-from llm_atlas.web.meta import internal_query
 
 bp = Blueprint("matrix", __name__)
 OFFERED = [neg.HTML, formats.get("json"), formats.get("csv")]
@@ -39,13 +38,6 @@ JSON_MEDIA = "application/json"
 
 def _matrix_query() -> str:
     return state().queries["problem-solution-matrix"].text
-
-
-def _provenance_query(status) -> str:
-    statuses = [status] if status is not None else ALL_STATUSES
-    return bind_values(internal_query("statement_provenance"),
-                       predicate=[str(p) for p in CLAIM_PROPERTIES],
-                       status=[str(s) for s in statuses])
 
 
 @bp.route("/matrix")
@@ -58,10 +50,13 @@ def matrix(ext: str | None = None) -> Response:
                         request.headers.get("Accept"))
     store = state().store
     with query_slot():
-        _, rows = store.query(_matrix_query(), solution_format="json")
-        _, labels = store.query(internal_query("labels"), solution_format="json")
-        _, provenance = store.query(_provenance_query(status), solution_format="json")
-        _, gaps = store.query(internal_query("cell_gaps"), solution_format="json")
+        rows = solutions(store, _matrix_query())
+        labels = select(store, "labels")
+        statuses = [status] if status is not None else ALL_STATUSES
+        provenance = select(store, "statement_provenance",
+                            predicate=[str(p) for p in CLAIM_PROPERTIES],
+                            status=[str(s) for s in statuses])
+        gaps = select(store, "cell_gaps")
     structure = build_matrix(rows, labels, provenance, filtered=status is not None,
                              reasons=gap_reasons(gaps))
     structure["filter"] = {"status": str(status) if status is not None else None}

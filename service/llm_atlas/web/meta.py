@@ -9,7 +9,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from llm_atlas import __version__
-from llm_atlas.core.sparql.internal import internal_query
+from llm_atlas.core.sparql.internal import select
 from llm_atlas.errors import StoreError
 from llm_atlas.web import negotiation as neg
 from llm_atlas.web.common import negotiated, public_url, state
@@ -18,9 +18,9 @@ bp = Blueprint("meta", __name__)
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 
-def _select(name: str) -> list[dict]:
-    _, body = state().store.query(internal_query(name), solution_format="json")
-    return [{k: v["value"] for k, v in b.items()} for b in json.loads(body)["results"]["bindings"]]
+def _count(value) -> Literal:
+    """A count from the store as an xsd:integer."""
+    return Literal(int(str(value)), datatype=XSD.integer)
 
 
 def void_graph(root: str) -> Graph:
@@ -33,28 +33,29 @@ def void_graph(root: str) -> Graph:
     graph.add((dataset, DCTERMS.title, Literal("LLM ATLAS knowledge graph", lang="en")))
     graph.add((dataset, VOID.sparqlEndpoint, URIRef(root + "sparql")))
     graph.add((dataset, VOID.uriSpace, Literal(state().settings.base_iri)))
-    counts = _select("void_counts")[0]
+    store = state().store
+    counts = select(store, "void_counts")[0]
     for key, prop in (("triples", VOID.triples), ("subjects", VOID.distinctSubjects),
                       ("objects", VOID.distinctObjects), ("properties", VOID.properties)):
-        graph.add((dataset, prop, Literal(int(counts[key]), datatype=XSD.integer)))
-    classes = _select("void_classes")
+        graph.add((dataset, prop, _count(counts[key])))
+    classes = select(store, "void_classes")
     graph.add((dataset, VOID.classes, Literal(len(classes), datatype=XSD.integer)))
     for row in classes:
         part = BNode()
         graph.add((dataset, VOID.classPartition, part))
-        graph.add((part, VOID["class"], URIRef(row["class"])))
-        graph.add((part, VOID.entities, Literal(int(row["entities"]), datatype=XSD.integer)))
-    for row in _select("void_properties"):
+        graph.add((part, VOID["class"], URIRef(str(row["class"]))))
+        graph.add((part, VOID.entities, _count(row["entities"])))
+    for row in select(store, "void_properties"):
         part = BNode()
         graph.add((dataset, VOID.propertyPartition, part))
-        graph.add((part, VOID.property, URIRef(row["property"])))
-        graph.add((part, VOID.triples, Literal(int(row["triples"]), datatype=XSD.integer)))
-    for row in _select("void_graphs"):
+        graph.add((part, VOID.property, URIRef(str(row["property"]))))
+        graph.add((part, VOID.triples, _count(row["triples"])))
+    for row in select(store, "void_graphs"):
         part = BNode()
         graph.add((dataset, VOID.subset, part))
         graph.add((part, RDF.type, VOID.Dataset))
-        graph.add((part, SD.name, URIRef(row["graph"])))
-        graph.add((part, VOID.triples, Literal(int(row["triples"]), datatype=XSD.integer)))
+        graph.add((part, SD.name, URIRef(str(row["graph"]))))
+        graph.add((part, VOID.triples, _count(row["triples"])))
     return graph
 
 

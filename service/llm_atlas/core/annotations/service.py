@@ -42,7 +42,7 @@ from llm_atlas.core.checking.context import ContextValidation, OntologyCache, va
 from llm_atlas.core.checking.reports import short, summary
 from llm_atlas.core.checking.validation import ValidationReport
 from llm_atlas.core.knowledge.rdfio import parse_data
-from llm_atlas.core.views.linked_data import select
+from llm_atlas.core.sparql.internal import select
 from llm_atlas.errors import (
     AnnotationNotFound,
     AnnotationRetracted,

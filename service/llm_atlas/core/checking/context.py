@@ -22,7 +22,7 @@ from llm_atlas.core.checking.reports import restrict
 from llm_atlas.core.checking.validation import ValidationReport, validate_graph
 from llm_atlas.core.knowledge.layout import ONTOLOGY_GRAPH
 from llm_atlas.core.knowledge.rdfio import parse_data
-from llm_atlas.core.views.linked_data import select
+from llm_atlas.core.sparql.internal import select
 from llm_atlas.namespaces import ATLAS
 
 

@@ -1,48 +1,43 @@
 """The headline counts of the shipped knowledge, as the README's "What is in the graph" gives them.
 
-Core module (no Flask): plain SPARQL over an rdflib graph of the annotation files, so a test can
-recompute the README's figures from the files themselves.
+Core module (no Flask): the fixed query `readme_counts.rq` over an rdflib graph of the
+annotation files, so a test can recompute the README's figures from the files themselves.
 """
 
 from __future__ import annotations
 
 from rdflib import Graph
-from rdflib.query import ResultRow
 
-from llm_atlas.namespaces import PREFIXES
+from llm_atlas.core.sparql.internal import select
 
+# each line of the README's table -> the variable of readme_counts.rq that counts it
 COUNTS: dict[str, str] = {
-    "papers (included by the review)":
-        "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a atlas:Paper }",
-    "works screened and excluded, each with its criterion":
-        "SELECT (COUNT(DISTINCT ?w) AS ?n) { ?r atlas:screened ?w ; atlas:decision atlas:Excluded ;"
-        " atlas:byCriterion ?c }",
-    "annotations (solution / framing)":
-        "SELECT (CONCAT(STR(COUNT(DISTINCT ?s)), ' / ', STR(COUNT(DISTINCT ?f))) AS ?n) {"
-        " { ?s a atlas:SolutionAnnotation } UNION { ?f a atlas:FramingAnnotation } }",
-    "alignment methods with at least one paper":
-        "SELECT (COUNT(DISTINCT ?m) AS ?n) { ?a atlas:aboutMethod ?m ; oa:hasTarget ?p }",
-    "alignment problems":
-        "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x a atlas:AlignmentProblem }",
-    "literature searches recorded":
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a atlas:LiteratureSearch }",
-    "people and organizations credited":
-        "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?p a atlas:Paper ; dcterms:creator ?c }",
-    "papers first public 2024 or 2025":
-        "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a atlas:Paper ; dcterms:issued ?y"
-        " FILTER (STR(?y) IN ('2024', '2025')) }",
+    "papers (included by the review)": "papers",
+    "works screened and excluded, each with its criterion": "excluded",
+    "annotations (solution / framing)": "annotations",
+    "alignment methods with at least one paper": "methods",
+    "alignment problems": "problems",
+    "literature searches recorded": "searches",
+    "people and organizations credited": "creators",
+    "papers first public 2024 or 2025": "recent",
     "cells of the problem-solution space supported by papers / shown as gaps with a reason":
-        "SELECT (CONCAT(STR(COUNT(DISTINCT ?c) - COUNT(DISTINCT ?g)), ' / ',"
-        " STR(COUNT(DISTINCT ?g))) AS ?n) { ?c a atlas:ProblemSolutionCell"
-        " OPTIONAL { ?c atlas:gapReason ?r BIND (?c AS ?g) } }",
+        "cells",
 }
+
+
+class GraphAnswers:
+    """An rdflib graph answering SPARQL as a store does (results as bytes), for the row reader."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+
+    def query(self, text: str, *, solution_format: str = "json") -> tuple[str, bytes]:
+        body = self.graph.query(text).serialize(format=solution_format)
+        assert body is not None  # (given no destination, rdflib returns the bytes)
+        return "solutions", body
 
 
 def graph_counts(graph: Graph) -> dict[str, str]:
     """Each headline figure, as text, computed over `graph` (ontology plus annotations)."""
-    out: dict[str, str] = {}
-    for label, query in COUNTS.items():
-        row = next(iter(graph.query(query, initNs=PREFIXES)))
-        assert isinstance(row, ResultRow)  # each count is a SELECT
-        out[label] = str(row[0])
-    return out
+    row = select(GraphAnswers(graph), "readme_counts")[0]
+    return {label: str(row[variable]) for label, variable in COUNTS.items()}

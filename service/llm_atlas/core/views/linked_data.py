@@ -15,62 +15,19 @@ The rules, in order, for an IRI under the base IRI:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from llm_atlas import formats
 from llm_atlas.core.knowledge.layout import BUILD_GRAPH, INFERRED_GRAPH
-from llm_atlas.core.sparql.internal import internal_query
+from llm_atlas.core.sparql.internal import query_text, select
 from llm_atlas.namespaces import PREFIXES, bind_prefixes
 
 HIDDEN_GRAPHS = frozenset({BUILD_GRAPH})
-_MARKER = "VALUES ?{name} {{ }}"
-
-
-Value = str | ox.NamedNode | ox.Literal
-
-
-def bind_values(text: str, **values: Value | list[Value]) -> str:
-    """Fill each `VALUES ?name { }` of a query with terms, given as IRIs or pyoxigraph terms.
-
-    Strings are parsed as IRIs by pyoxigraph (which refuses anything that is not one), so the
-    text that reaches the query is always well-formed terms, never raw input.
-    """
-    filled = {}
-    for name, given in values.items():
-        terms = [ox.NamedNode(v) if isinstance(v, str) else v
-                 for v in (given if isinstance(given, list) else [given])]
-        marker = _MARKER.format(name=name)
-        if marker not in text:
-            raise ValueError(f"the query has no `{marker}` to fill")
-        filled[marker] = f"VALUES ?{name} {{ {' '.join(map(str, terms))} }}"
-    if not filled:
-        return text
-    # one pass over the text as written: a literal that holds another marker is not filled in
-    markers = re.compile("|".join(re.escape(m) for m in filled))
-    return markers.sub(lambda found: filled[found.group()], text)
-
-
-def _term(binding: dict) -> Node:
-    """An rdflib term from a SPARQL JSON binding."""
-    if binding["type"] == "uri":
-        return URIRef(binding["value"])
-    if binding["type"] == "bnode":
-        return BNode(binding["value"])
-    return Literal(binding["value"], lang=binding.get("xml:lang"),
-                   datatype=binding.get("datatype"))
-
-
-def select(store, name: str, **values) -> list[dict[str, Node]]:
-    """Run one of our SELECT queries with its VALUES filled; rows of rdflib terms."""
-    _, body = store.query(bind_values(internal_query(name), **values), solution_format="json")
-    return [{k: _term(v) for k, v in row.items()}
-            for row in json.loads(body)["results"]["bindings"]]
 
 
 @dataclass(frozen=True)
@@ -118,7 +75,7 @@ def _graph_from(data: bytes) -> Graph:
 
 def describe(store, iri: str) -> Graph:
     """The concise bounded description of an IRI over the asserted graphs."""
-    text = bind_values(internal_query("iri_describe"), iri=iri)
+    text = query_text("iri_describe", iri=iri)
     _, body = store.query(text, default_graphs=asserted_graphs(store), graph_format="ntriples")
     return _graph_from(body)
 

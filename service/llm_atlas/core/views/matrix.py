@@ -9,10 +9,10 @@ only the claims with that status, and the mechanisms, methods and papers that st
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
-from llm_atlas.core.views.provenance import Key, claims_from_rows, rows_from_json
+from llm_atlas.core.sparql.internal import Row
+from llm_atlas.core.views.provenance import Key, claims_from_rows
 from llm_atlas.namespaces import ATLAS
 
 # the properties of the claims a cell makes (the VALUES of statement_provenance.rq)
@@ -21,20 +21,19 @@ CLAIM_PROPERTIES = [ATLAS.addresses, ATLAS.realizes, ATLAS.applicableIn, ATLAS.a
 A = str(ATLAS)
 
 
-def _value(binding: dict, name: str) -> str | None:
-    return binding[name]["value"] if name in binding else None
+def _value(row: Row, name: str) -> str | None:
+    return str(row[name]) if name in row else None
 
 
-def _bound(binding: dict, name: str) -> str:
+def _bound(row: Row, name: str) -> str:
     """The value of a variable that the query binds in every row (outside any OPTIONAL)."""
-    return binding[name]["value"]
+    return str(row[name])
 
 
 class _Claims:
     """The claims of the provenance rows, looked up by statement (or None when filtered out)."""
 
-    def __init__(self, provenance_json: bytes, labels: dict[str, str], filtered: bool):
-        rows = rows_from_json(json.loads(provenance_json)["results"]["bindings"])
+    def __init__(self, rows: list[Row], labels: dict[str, str], filtered: bool):
         self.by_key = claims_from_rows(rows, labels)
         self.filtered = filtered
         # (paper, property, value) -> the annotations' claims that place the paper there
@@ -65,33 +64,32 @@ class _Claims:
         return [c for p, o in pairs for c in self.support.get((paper, p, o), [])]
 
 
-def gap_reasons(cells_json: bytes) -> dict[tuple[str, str], str]:
+def gap_reasons(cells: list[Row]) -> dict[tuple[str, str], str]:
     """(phase, problem) -> the curators' reason why the cell has no paper (cell_gaps.rq)."""
     out: dict[tuple[str, str], str] = {}
-    for row in json.loads(cells_json)["results"]["bindings"]:
-        key = (row["phase"]["value"], row["problem"]["value"])
+    for row in cells:
+        key, reason = (str(row["phase"]), str(row["problem"])), str(row["gapReason"])
         # two reasons for one cell would be a data error; keep one, the same on every request
-        out[key] = min(out.get(key, row["gapReason"]["value"]), row["gapReason"]["value"])
+        out[key] = min(out.get(key, reason), reason)
     return out
 
 
-def build_matrix(matrix_json: bytes, labels_json: bytes, provenance_json: bytes,
+def build_matrix(matrix_rows: list[Row], label_rows: list[Row], provenance: list[Row],
                  filtered: bool = False,
                  reasons: dict[tuple[str, str], str] | None = None) -> dict:
     """Group the matrix query's rows into cells; a cell without papers is a research gap.
 
-    `provenance_json` answers statement_provenance.rq; `filtered` says that it was asked for one
-    status only, so that claims it lacks are left out rather than shown without a status.
+    The rows answer the matrix question, labels.rq and statement_provenance.rq (`provenance`);
+    `filtered` says that the provenance was asked for one status only, so that claims it lacks
+    are left out rather than shown without a status.
     `reasons` are the recorded gap reasons (gap_reasons); a cell without one has None.
     """
-    labels = {b["term"]["value"]: b["label"]["value"]
-              for b in json.loads(labels_json)["results"]["bindings"]}
-    claims = _Claims(provenance_json, labels, filtered)
-    rows = json.loads(matrix_json)["results"]["bindings"]
+    labels = {str(row["term"]): str(row["label"]) for row in label_rows}
+    claims = _Claims(provenance, labels, filtered)
     phases: dict[str, int] = {}
     problems: set[str] = set()
     cells: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
-    for row in rows:
+    for row in matrix_rows:
         phase, problem = _bound(row, "phase"), _bound(row, "problem")
         phases[phase] = int(_bound(row, "order"))
         problems.add(problem)

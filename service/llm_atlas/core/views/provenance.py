@@ -7,7 +7,7 @@ Core module (no Flask). A statement's provenance is its `owl:Axiom` node (docs/d
 
 from __future__ import annotations
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.term import Node
 
 from llm_atlas.core.views.iris import is_web_iri
@@ -76,12 +76,3 @@ def claims_from_rows(rows: list[dict[str, Node]], labels: dict[str, str]) -> dic
             claim["source"] = claim["sources"][0]
     return claims
 
-
-def rows_from_json(bindings: list[dict]) -> list[dict[str, Node]]:
-    """SPARQL JSON bindings as rdflib terms (IRIs and literals; the queries return no others)."""
-    out: list[dict[str, Node]] = []
-    for binding in bindings:
-        out.append({k: URIRef(v["value"]) if v["type"] == "uri" else Literal(
-            v["value"], lang=v.get("xml:lang"), datatype=v.get("datatype"))
-            for k, v in binding.items()})
-    return out

@@ -13,7 +13,8 @@ import unicodedata
 
 from rdflib.term import Node
 
-from llm_atlas.core.views.linked_data import labels, select
+from llm_atlas.core.sparql.internal import select
+from llm_atlas.core.views.linked_data import labels
 from llm_atlas.namespaces import ATLAS
 
 PAPER, WORK = str(ATLAS.Paper), str(ATLAS.CandidateWork)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib.namespace import RDFS, SKOS
 
-from llm_atlas.core.views.linked_data import select
+from llm_atlas.core.sparql.internal import select
 
 PRIMARY = (str(RDFS.label), str(SKOS.prefLabel))
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 
 from llm_atlas.core.knowledge.layout import BUILD_GRAPH, GraphPart, shipped_graphs
 from llm_atlas.core.knowledge.sources import Sources
+from llm_atlas.core.sparql.internal import select
 from llm_atlas.store.remote.text import insert_operations
 
 LISTED = BUILD_GRAPH + "#graph"
@@ -14,9 +14,8 @@ LISTED = BUILD_GRAPH + "#graph"
 
 def _loaded(store) -> set[str]:
     """Graphs a previous (perhaps interrupted) build finished, from the build manifest."""
-    _, body = store.query(f"SELECT ?g WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_GRAPH}> "
-                          f"<{LISTED}> ?g }} }}", solution_format="json")
-    return {b["g"]["value"] for b in json.loads(body)["results"]["bindings"]}
+    rows = select(store, "build_manifest", manifest=BUILD_GRAPH, listed=LISTED)
+    return {str(row["g"]) for row in rows}
 
 
 def build_into(store, sources: Sources, *, batch: int = 5000,

@@ -23,6 +23,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from llm_atlas import formats
 from llm_atlas.config import Credentials
 from llm_atlas.core.sparql.guard import analyse
+from llm_atlas.core.sparql.internal import ask, internal_query, query_text, select
 from llm_atlas.errors import (
     EngineUnreachable,
     QuerySyntaxError,
@@ -39,8 +40,8 @@ from llm_atlas.store.remote.text import (
     VIRTUOSO_CBD,
     checked,
     engine_says,
-    graph_ask,
     insert_operations,
+    iri_term,
     plain_bnode_labels,
     virtuoso_dataset,
     with_prologue,
@@ -55,13 +56,6 @@ EMPTY_DATASET_GRAPH = "urn:x-llm-atlas:empty-dataset"
 _STATUS_OF_WRAPPER_ERROR = {"QueryBadFormed": 400, "EndPointNotFound": 404,
                             "Unauthorized": 401, "URITooLong": 414,
                             "EndPointInternalError": 500}
-
-
-def _solutions(body: bytes) -> ox.QuerySolutions:
-    """The solutions of one of our own SELECT queries, from the engine's JSON answer."""
-    results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    assert isinstance(results, ox.QuerySolutions)  # a SELECT's results are never a boolean
-    return results
 
 
 class RemoteStore:
@@ -162,7 +156,7 @@ class RemoteStore:
         form = analysis.form or "SELECT"
         has_dataset = default_graphs is not None or named_graphs is not None
         if self.dialect is None and (form == "DESCRIBE" or has_dataset):
-            self.query("ASK { }", timeout=timeout)  # learn the dialect first
+            self.query(internal_query("store_ping"), timeout=timeout)  # learn the dialect
         virtuoso = self.dialect == "virtuoso"
         pragma = VIRTUOSO_CBD if form == "DESCRIBE" and virtuoso else ""
         defaults, named = list(default_graphs or []), list(named_graphs or [])
@@ -214,31 +208,18 @@ class RemoteStore:
         with self.write_lock:
             self._send(wrapper, read=False, timeout=self.timeout)
 
-    def select(self, text: str) -> list:
-        """Solutions of one of our own SELECT queries, as pyoxigraph terms by variable."""
-        _, body = self.query(text)
-        results = _solutions(body)
-        names = [v.value for v in results.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in results]
-
-    def ask(self, text: str) -> bool:
-        """The answer to one of our own ASK queries."""
-        _, body = self.query(text)
-        return bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
-
     def graph_exists(self, iri: str) -> bool:
-        return self.ask(graph_ask(iri))
+        return ask(self, "graph_exists", graph=iri_term(iri))
 
     def named_graphs(self) -> list[str]:
-        # GROUP BY, not DISTINCT: Virtuoso takes seconds over DISTINCT graph names
-        _, body = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        return sorted(s["g"].value for s in _solutions(body))
+        return sorted(str(row["g"]) for row in select(self, "graph_names"))
 
     def get_graph(self, iri: str | None, fmt: str = "turtle") -> bytes | None:
         if iri is not None and not self.graph_exists(iri):
             return None
-        where = f"GRAPH <{checked(iri)}> {{ ?s ?p ?o }}" if iri else "?s ?p ?o"
-        _, body = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", graph_format=fmt)
+        text = (query_text("default_graph_triples") if iri is None
+                else query_text("graph_triples", graph=iri_term(iri)))
+        _, body = self.query(text, graph_format=fmt)
         return body
 
     def write_graph(self, iri: str | None, data: bytes, fmt: str, *, replace: bool,
@@ -303,11 +284,10 @@ class RemoteStore:
             self.withdraw(claim)
 
     def size(self) -> int:
-        _, body = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return int(next(iter(_solutions(body)))["n"].value)
+        return int(str(select(self, "store_size")[0]["n"]))
 
     def health(self) -> dict:
         started = time.perf_counter()
-        self.query("ASK { }", timeout=5.0)
+        self.query(internal_query("store_ping"), timeout=5.0)
         return {"backend": self.backend, "ok": True, "endpoint": self.query_url,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1)}

@@ -43,8 +43,9 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from llm_atlas.core.sparql.internal import ask, select
 from llm_atlas.errors import GraphExists, GraphMissing, StoreBusy, StoreFault
-from llm_atlas.store.remote.text import checked, ntriples, triples_ask
+from llm_atlas.store.remote.text import checked, iri_term, ntriples
 
 CLAIM_PREFIX = "urn:llm-atlas:claim:"
 CLAIMED_AT = "urn:llm-atlas:claimedAt"
@@ -80,12 +81,6 @@ def claim_text(write: Write) -> str:
     at = f'"{_now()}"^^<{XSD_DATETIME}>'
     body = " ".join(f"<{checked(key)}> <{CLAIMED_AT}> {at} ." for key in write.keys)
     return f"INSERT DATA {{ GRAPH <{write.claim}> {{ {body} }} }}"
-
-
-def claims_query(write: Write) -> str:
-    keys = " ".join(f"<{checked(key)}>" for key in write.keys)
-    return (f"SELECT DISTINCT ?claim ?at WHERE {{ VALUES ?key {{ {keys} }} "
-            f"GRAPH ?claim {{ ?key <{CLAIMED_AT}> ?at }} }}")
 
 
 def write_text(write: Write) -> str:
@@ -144,8 +139,10 @@ class ClaimedCommit:
     def _alone(self) -> bool:
         """True when no live claim but ours is on our graphs (stale ones are dropped)."""
         others = False
-        for row in self.store.select(claims_query(self.write)):
-            claim, at = row["claim"].value, row["at"].value
+        rows = select(self.store, "commit_claims", claimedAt=CLAIMED_AT,
+                      key=[iri_term(key) for key in self.write.keys])
+        for row in rows:
+            claim, at = str(row["claim"]), str(row["at"])
             if claim == self.write.claim:
                 continue
             if _age(at) > self.stale_after:
@@ -156,8 +153,7 @@ class ClaimedCommit:
 
     def _write_and_check(self) -> None:
         self.store.update(write_text(self.write))
-        mark = f"ASK {{ GRAPH <{self.write.claim}> {{ ?s <{LANDED}> ?o }} }}"
-        if self.store.ask(mark):
+        if ask(self.store, "commit_landed", claim=self.write.claim, landed=LANDED):
             for graph in self.write.drop:  # emptied in the write; its name goes too
                 self.store.update(f"DROP SILENT GRAPH <{checked(graph)}>")
             return
@@ -168,10 +164,10 @@ class ClaimedCommit:
     def _refuse_if_decided(self) -> None:
         """GraphExists or GraphMissing when a condition already fails (no need to wait)."""
         for graph in self.write.must_be_new:
-            if self.store.ask(triples_ask(graph)):
+            if ask(self.store, "graph_has_triples", graph=iri_term(graph)):
                 raise GraphExists(graph)
         for graph in self.write.must_exist:
-            if not self.store.ask(triples_ask(graph)):
+            if not ask(self.store, "graph_has_triples", graph=iri_term(graph)):
                 raise GraphMissing(graph)
 
 

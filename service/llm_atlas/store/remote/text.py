@@ -67,20 +67,13 @@ def with_prologue(text: str, base_iri: str | None, *, pragma: str = "") -> str:
     return pragma + base + text
 
 
-def graph_ask(iri: str) -> str:
-    """Is there a graph of this name: one with triples, or an empty one the engine keeps.
-
-    `GRAPH <g> { }` alone would do on Oxigraph, but Virtuoso answers it true for any IRI (and
-    keeps no empty graphs), so the graphs with triples are asked for first.
-    """
-    graph = f"<{checked(iri)}>"
-    return (f"ASK {{ {{ GRAPH {graph} {{ ?s ?p ?o }} }} UNION "
-            f"{{ GRAPH ?g {{ }} FILTER(?g = {graph}) }} }}")
-
-
-def triples_ask(iri: str) -> str:
-    """Does the graph hold any triple."""
-    return f"ASK {{ GRAPH <{checked(iri)}> {{ ?s ?p ?o }} }}"
+def iri_term(iri: str) -> ox.NamedNode:
+    """A graph name as a term for a query's VALUES: `checked`, then parsed by pyoxigraph, each
+    refusal a QuerySyntaxError."""
+    try:
+        return ox.NamedNode(checked(iri))
+    except ValueError as exc:
+        raise QuerySyntaxError(f"<{iri}> is not a valid IRI ({exc})") from None
 
 
 def plain_bnode_labels(body: bytes) -> bytes:
