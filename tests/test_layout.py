@@ -18,7 +18,7 @@ PACKAGE = REPO / "service" / "llm_atlas"
 # The architecture's packages, each with a docstring that says what it holds.
 PACKAGES = ["core", "core/knowledge", "core/sparql", "core/checking", "core/annotations",
             "core/review", "core/views", "store", "store/embedded", "store/remote", "web", "cli"]
-MAX_LINES = 350  # "modules under ~300 lines": the longest today are the two store clients
+MAX_LINES = 300  # the "modules under ~300 lines"
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:

@@ -33,7 +33,7 @@ def engine_pid(server_pid: int) -> int:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"llm_atlas.store.embedded.engine" in cmdline:
+        if b"llm_atlas.store.embedded.serve" in cmdline:
             return pid
     raise LookupError(f"server {server_pid} has no engine process")
 

@@ -7,15 +7,10 @@ a query that passes its deadline restarts the engine, which is what really stops
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
-import time
-from collections import deque
 from multiprocessing.connection import Client, Connection
 from pathlib import Path
 
@@ -34,8 +29,7 @@ from llm_atlas.errors import (
     UnsupportedFunction,
 )
 from llm_atlas.formats import Format
-from llm_atlas.store.embedded.engine import KEY_ENV
-from llm_atlas.store.embedded.process import EngineProcess, forward_log, stop_engine
+from llm_atlas.store.embedded.process import EngineProcess, spawn_engine, stop_engine
 
 log = logging.getLogger("llm_atlas.store")
 
@@ -93,40 +87,8 @@ class EmbeddedStore:
 
     def _spawn(self) -> EngineProcess:
         self._generation += 1
-        key = secrets.token_bytes(32)
-        address = os.path.join(self._tmp, f"engine-{self._generation}.sock")
-        cmd = [sys.executable, "-m", "llm_atlas.store.embedded.engine", "--path", str(self.path),
-               "--address", address]
-        if self._build_if_empty:
-            cmd.append("--build-if-empty")
-        if self._sources_root:
-            cmd += ["--sources", str(self._sources_root)]
-        env = dict(os.environ, **{KEY_ENV: key.hex()})
-        popen = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, env=env, text=True)
-        recent: deque[str] = deque(maxlen=20)
-        threading.Thread(target=forward_log, args=(popen.stderr, recent), daemon=True).start()
-        ready = threading.Event()
-        line: list[str] = []
-        stdout = popen.stdout
-        assert stdout is not None  # stdout=PIPE
-
-        def wait_ready() -> None:
-            line.append(stdout.readline())
-            ready.set()
-
-        threading.Thread(target=wait_ready, daemon=True).start()
-        if not ready.wait(self._start_timeout) or line[0].strip() != "ready":
-            popen.kill()
-            popen.wait()
-            time.sleep(0.1)
-            stop_engine(popen, kill=True)  # let the forwarder read the engine's last words
-            last = [r for r in recent if r.strip()][-1:] or ["(no output)"]
-            raise StoreUnavailable(
-                f"the Oxigraph engine on {self.path} did not start (exit code {popen.poll()}): "
-                f"{last[0].strip()}"
-            )
-        return EngineProcess(popen, address, key, self._generation)
+        return spawn_engine(self.path, self._tmp, self._generation, timeout=self._start_timeout,
+                            build_if_empty=self._build_if_empty, sources_root=self._sources_root)
 
     def _restart(self, generation: int, *, wait_for_writes: bool = True) -> None:
         """Kill the engine of a generation (if still current) and start a new one.

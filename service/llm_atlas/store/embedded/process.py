@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import subprocess
 import sys
+import threading
+import time
 from collections import deque
 from multiprocessing.connection import Connection
+from pathlib import Path
+
+from llm_atlas.errors import StoreUnavailable
+from llm_atlas.store.embedded.serve import KEY_ENV
 
 
 def stop_engine(popen: subprocess.Popen, *, kill: bool) -> None:
@@ -41,3 +49,46 @@ class EngineProcess:
     def __init__(self, popen: subprocess.Popen, address: str, key: bytes, generation: int):
         self.popen, self.address, self.key, self.generation = popen, address, key, generation
         self.idle: list[Connection] = []
+
+
+def spawn_engine(path: Path, folder: str, generation: int, *, timeout: float,
+                 build_if_empty: bool, sources_root: str | None) -> EngineProcess:
+    """Start an engine on the store at `path`, its socket in `folder`; wait until it is ready.
+
+    An engine that does not say "ready" in time is killed, and its last log line becomes the
+    StoreUnavailable message.
+    """
+    key = secrets.token_bytes(32)
+    address = os.path.join(folder, f"engine-{generation}.sock")
+    cmd = [sys.executable, "-m", "llm_atlas.store.embedded.serve", "--path", str(path),
+           "--address", address]
+    if build_if_empty:
+        cmd.append("--build-if-empty")
+    if sources_root:
+        cmd += ["--sources", str(sources_root)]
+    env = dict(os.environ, **{KEY_ENV: key.hex()})
+    popen = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env, text=True)
+    recent: deque[str] = deque(maxlen=20)
+    threading.Thread(target=forward_log, args=(popen.stderr, recent), daemon=True).start()
+    ready = threading.Event()
+    line: list[str] = []
+    stdout = popen.stdout
+    assert stdout is not None  # stdout=PIPE
+
+    def wait_ready() -> None:
+        line.append(stdout.readline())
+        ready.set()
+
+    threading.Thread(target=wait_ready, daemon=True).start()
+    if not ready.wait(timeout) or line[0].strip() != "ready":
+        popen.kill()
+        popen.wait()
+        time.sleep(0.1)
+        stop_engine(popen, kill=True)  # let the forwarder read the engine's last words
+        last = [r for r in recent if r.strip()][-1:] or ["(no output)"]
+        raise StoreUnavailable(
+            f"the Oxigraph engine on {path} did not start (exit code {popen.poll()}): "
+            f"{last[0].strip()}"
+        )
+    return EngineProcess(popen, address, key, generation)
