@@ -143,7 +143,13 @@ def test_every_iri_under_the_base_in_the_knowledge_dereferences(server):
             if isinstance(n, URIRef) and str(n).startswith(BASE_IRI) and "#" not in str(n)}
     iris |= {URIRef(p.iri) for p in shipped_graphs(SOURCES)}
     assert len(iris) > 400
-    failed = [(iri, status) for iri in sorted(iris) for status in [
+    # the embedded store answers for all of them; an engine for every seventh (the answer path
+    # past the store is the same, and all of them took three minutes on Virtuoso), the graphs'
+    # own IRIs always
+    graphs = {URIRef(p.iri) for p in shipped_graphs(SOURCES)}
+    chosen = [iri for n, iri in enumerate(sorted(iris))
+              if server.backend == "embedded" or n % 7 == 0 or iri in graphs]
+    failed = [(iri, status) for iri in chosen for status in [
         request(server.url + path_of(str(iri)), headers={"Accept": "text/turtle"}).status]
         if status != 200]
     assert failed == []
