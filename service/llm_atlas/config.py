@@ -35,6 +35,7 @@ class Settings:
     token_file: Path | None = None  # a file holding the token (kept out of `ps` and the shell)
     timeout: float = 30.0  # seconds a query may run
     max_rows: int = 100_000
+    cache_bytes: int = 64 * 1024 * 1024  # answers kept per store version (0: none)
     max_concurrent_queries: int = 8
     queue_wait: float = 10.0  # seconds a query may wait for a free slot before 503
     max_query_bytes: int = 1_000_000
@@ -72,7 +73,7 @@ class Settings:
 _CASTS: dict[str, Callable[[str], object]] = {
     "data_dir": Path, "token_file": Path,
     "memory": lambda v: v.lower() in ("1", "true", "yes", "on"),
-    "port": int, "threads": int, "timeout": float, "max_rows": int,
+    "port": int, "threads": int, "timeout": float, "max_rows": int, "cache_bytes": int,
     "max_concurrent_queries": int, "queue_wait": float, "max_query_bytes": int,
     "max_upload_bytes": int, "max_submission_bytes": int, "checkers": int,
     "checker_queue": int, "check_timeout": float, "body_timeout": float,

@@ -20,4 +20,5 @@ def make_store(settings: Settings, *, build_if_empty: bool = True):
                            timeout=settings.timeout, max_rows=settings.max_rows)
     return EmbeddedStore(None if settings.memory else settings.data_dir,
                          timeout=settings.timeout, max_rows=settings.max_rows,
-                         sources_root=settings.sources, build_if_empty=build_if_empty)
+                         sources_root=settings.sources, build_if_empty=build_if_empty,
+                         cache_bytes=settings.cache_bytes)

@@ -29,6 +29,7 @@ from llm_atlas.errors import (
     UnsupportedFunction,
 )
 from llm_atlas.formats import Format
+from llm_atlas.store.cache import ResultCache
 from llm_atlas.store.embedded.process import EngineProcess, spawn_engine, stop_engine
 
 log = logging.getLogger("llm_atlas.store")
@@ -49,6 +50,10 @@ _ERROR_TYPES = {
 REOPEN_FREE_BYTES = 16 * 1024 * 1024
 
 
+def _graphs(iris) -> tuple[str, ...] | None:
+    return None if iris is None else tuple(iris)
+
+
 def _row(fmt: Format | str) -> Format:
     """The whole format, sent to the engine by value: one registered in this process alone (by a
     test, a plugin) is unknown to the engine's registry."""
@@ -62,7 +67,7 @@ class EmbeddedStore:
 
     def __init__(self, path: Path | None, *, timeout: float = 30.0, max_rows: int = 100_000,
                  sources_root: str | None = None, build_if_empty: bool = True,
-                 start_timeout: float = 600.0):
+                 start_timeout: float = 600.0, cache_bytes: int = 0):
         self._tmp = tempfile.mkdtemp(prefix="llm-atlas-engine-")
         self.memory = path is None
         self.path = Path(self._tmp) / "store" if path is None else Path(path)
@@ -78,6 +83,9 @@ class EmbeddedStore:
         self._generation = 0
         self._full_generation = -1  # the engine whose writes failed on a full disk
         self.restarts = 0
+        # this process is the store's only writer (the engine holds its lock), so every change
+        # passes through _write or _restart, which move the cache's version on
+        self.cache = ResultCache(cache_bytes)
 
     # -- process lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -109,6 +117,7 @@ class EmbeddedStore:
                 for conn in proc.idle:
                     conn.close()
                 self.restarts += 1
+                self.cache.bump()
                 log.warning("engine restarted (a query passed its deadline or the engine died)")
                 self._proc = self._spawn()
         finally:
@@ -225,9 +234,12 @@ class EmbeddedStore:
         with self._writes:
             self._writes.wait_for(lambda: self._restarting == 0)
             self._writes_in_flight += 1
+        # before and after: an answer computed while the write ran is never kept past it
+        self.cache.bump()
         try:
             return self._call(op, *args, write=True, deadline=None, **kwargs)
         finally:
+            self.cache.bump()
             with self._writes:
                 self._writes_in_flight -= 1
                 self._writes.notify_all()
@@ -236,10 +248,13 @@ class EmbeddedStore:
     def query(self, text: str, *, default_graphs=None, named_graphs=None,
               solution_format: str = "json", graph_format: str = "turtle",
               timeout: float | None = None, base_iri: str | None = None) -> tuple[str, bytes]:
-        return self._call("query", text, default_graphs=default_graphs,
-                          named_graphs=named_graphs, solution_format=_row(solution_format),
-                          graph_format=_row(graph_format), max_rows=self.max_rows,
-                          base_iri=base_iri, deadline=timeout or self.timeout)
+        solutions, graphs = _row(solution_format), _row(graph_format)
+        key = (text, _graphs(default_graphs), _graphs(named_graphs), solutions.name,
+               graphs.name, base_iri, self.max_rows)
+        return self.cache.answer(key, text, lambda: self._call(
+            "query", text, default_graphs=default_graphs, named_graphs=named_graphs,
+            solution_format=solutions, graph_format=graphs, max_rows=self.max_rows,
+            base_iri=base_iri, deadline=timeout or self.timeout))
 
     def update(self, text: str, base_iri: str | None = None) -> None:
         self._write("update", text, base_iri=base_iri)
@@ -277,5 +292,5 @@ class EmbeddedStore:
 
     def health(self) -> dict:
         return {"backend": self.backend, "ok": self._call("ping", deadline=5.0),
-                "restarts": self.restarts,
+                "restarts": self.restarts, "cache": self.cache.stats(),
                 "network": "denied" if self._call("network_denied", deadline=5.0) else "open"}

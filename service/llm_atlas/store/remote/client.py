@@ -290,4 +290,6 @@ class RemoteStore:
         started = time.perf_counter()
         self.query(internal_query("store_ping"), timeout=5.0)
         return {"backend": self.backend, "ok": True, "endpoint": self.query_url,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                # other clients may write to the engine without us knowing: nothing is kept
+                "cache": {"enabled": False}}
