@@ -69,3 +69,15 @@ def test_modules_stay_short():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+@pytest.mark.parametrize("module", ["llm_atlas.store.embedded.serve",
+                                    "llm_atlas.core.checking.worker", "llm_atlas"])
+def test_each_process_entry_point_runs_as_main_without_a_warning(module):
+    """A module run with -m that its own package has imported already runs twice (runpy warns):
+    the engine's and the checkers' entry points are imported by nothing the package loads. (The
+    checker takes the descriptors of its pipes, not --help, and exits 1 after the imports.)"""
+    done = subprocess.run([sys.executable, "-W", "error", "-m", module, "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert "RuntimeWarning" not in done.stderr, done.stderr
+    assert done.returncode == (1 if module.endswith("worker") else 0), done.stderr

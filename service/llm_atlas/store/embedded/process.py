@@ -13,7 +13,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from llm_atlas.errors import StoreUnavailable
-from llm_atlas.store.embedded.serve import KEY_ENV
+
+# the connection key reaches the engine in its environment, never on its command line
+KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
 
 
 def stop_engine(popen: subprocess.Popen, *, kill: bool) -> None:

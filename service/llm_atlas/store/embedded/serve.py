@@ -31,9 +31,9 @@ from llm_atlas.errors import (
     UnsupportedFunction,
 )
 from llm_atlas.store.embedded.engine import Engine
+from llm_atlas.store.embedded.process import KEY_ENV
 
 log = logging.getLogger("llm_atlas.engine")
-KEY_ENV = "LLM_ATLAS_ENGINE_KEY"
 ENGINE_THREAD_STACK = 256 * 1024 * 1024
 
 
