@@ -244,3 +244,26 @@ def test_a_text_past_the_token_bound_is_refused_after_reading_just_past_it(produ
     with pytest.raises(QueryRefused, match=f"more than {guard.MAX_TOKENS} terms"):
         analyse("SELECT * { " + "?x " * (3 * guard.MAX_TOKENS))
     assert len(produced) == guard.MAX_TOKENS + 1
+
+
+def test_a_repeated_text_gets_an_equal_analysis_of_its_own():
+    text = "SELECT * FROM <http://example.org/a> FROM NAMED <http://example.org/b> { ?s ?p ?o }"
+    first = analyse(text, base_given=True)
+    first.dataset_iris.append("http://example.org/changed")
+    first.from_graphs.clear()
+    again = analyse(text, base_given=True)
+    assert again.dataset_iris == ["http://example.org/a", "http://example.org/b"]
+    assert again.from_graphs == ["http://example.org/a"] and again is not first
+    assert again == analyse(text + " ", base_given=True)  # the same as a fresh analysis
+
+
+def test_a_refused_text_is_refused_every_time():
+    text = "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    for _ in range(3):
+        with pytest.raises(QueryRefused, match="SERVICE"):
+            analyse(text, base_given=True)
+
+
+def test_a_long_text_is_analysed_afresh_and_alike():
+    text = "SELECT * { ?s ?p ?o } # " + "x" * 10_000
+    assert analyse(text) == analyse(text) and analyse(text).form == "SELECT"

@@ -8,7 +8,8 @@ so the same rule holds whatever engine evaluates the query.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from llm_atlas.core.sparql.lexer import Lexer, Token, codepoint_readings, iri_text, tokens
 from llm_atlas.errors import QueryRefused
@@ -185,12 +186,28 @@ def analyse(text: str, base_given: bool = False) -> Analysis:
     The text is read as Oxigraph reads it, and also as engines that decode \\u escapes
     before parsing do; a call in any reading is refused. `base_given`: the engine is given a
     base IRI, so that it accepts relative IRIs (without one it reads them again as code).
+
+    The analysis of a text depends on nothing else, so that of a recent short text is reused
+    (a copy: callers may change theirs); a refused text raises each time (no exception is kept).
     """
+    if len(text) > _REUSED_TEXT:
+        return _analyse(text, base_given)
+    kept = _reused(text, base_given)
+    return replace(kept, dataset_iris=list(kept.dataset_iris), from_graphs=list(kept.from_graphs),
+                   from_named_graphs=list(kept.from_named_graphs), bases=list(kept.bases))
+
+
+def _analyse(text: str, base_given: bool) -> Analysis:
     analysis = _examine(text, base_given)
     for reading in codepoint_readings(text):
         other = _examine(reading, base_given)
         analysis.dataset_iris += [i for i in other.dataset_iris if i not in analysis.dataset_iris]
     return analysis
+
+
+# texts of up to 8,192 characters, 1,024 of them: at most 8 M characters of query text kept
+_REUSED_TEXT = 8192
+_reused = lru_cache(maxsize=1024)(_analyse)
 
 
 def add_using(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:
