@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from .answers import AnswerError, rows
+from .workload import UNIQUE
 
 REFERENCE_ORDER = ("oxigraph", "ours", "rdflib-endpoint", "flask-rdflib")
 
@@ -62,13 +63,17 @@ def compare_query(bodies: dict[str, bytes], sample: int = 3) -> dict:
             "differs": sorted(n for g in groups if g is not mine for n in g["systems"])}
 
 
+def _throughput_of(result: dict, query: str) -> list[dict]:
+    """The query's throughput cells, repeated and unique (`lookup@4`, `lookup-unique@4`)."""
+    return [v for k, v in result.get("throughput", {}).items()
+            if k.split("@")[0] in (query, query + UNIQUE)]
+
+
 def _mark(result: dict, query: str, verdict: str) -> None:
     if query.startswith("lookup-pool-"):
-        cells = [v for k, v in result.get("throughput", {}).items() if k.startswith("lookup@")]
+        cells = _throughput_of(result, "lookup")
     else:
-        cells = [result.get("latency", {}).get(query, {})]
-        cells += [v for k, v in result.get("throughput", {}).items()
-                  if k.startswith(query + "@")]
+        cells = [result.get("latency", {}).get(query, {})] + _throughput_of(result, query)
     for cell in cells:
         if "p50_ms" in cell or "rps" in cell:
             if cell.get("answer") != "differs":

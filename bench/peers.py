@@ -1,8 +1,11 @@
-"""The two rdflib peers, each a server process: `python -m bench.peers KIND DATA --port N`.
+"""The rdflib peers and the Flask floor, each a server process:
+`python -m bench.peers KIND DATA --port N`.
 
 - `rdflib-endpoint`: the PyPI package's SparqlEndpoint (FastAPI) under uvicorn;
 - `flask`: a plain rdflib Dataset behind a minimal Flask `/sparql` (GET, JSON results) under
-  Granian, the HTTP server ours runs under (so the two differ in their store, not their server).
+  Granian, the HTTP server ours runs under (so the two differ in their store, not their server);
+- `floor`: the same Flask and Granian answering every GET /sparql with one constant body; it reads
+  no data and evaluates nothing, so its throughput is the ceiling of any Flask service here.
 
 Both parse the same N-Quads file into an rdflib Dataset whose default graph is the union of its
 graphs, as ours and Oxigraph's server (`--union-default-graph`) answer. rdflib's SPARQL engine
@@ -62,14 +65,42 @@ def flask_app(dataset):
     return app
 
 
-def serve_flask(dataset, port: int) -> None:
+# the floor's one answer: a SPARQL JSON result of one row, about the size of a lookup's
+FLOOR_BODY = (b'{"head":{"vars":["p","o"]},"results":{"bindings":[{"p":{"type":"uri","value":'
+              b'"http://www.w3.org/2000/01/rdf-schema#label"},"o":{"type":"literal","value":'
+              b'"floor"}}]}}')
+
+
+def floor_app():
+    """Flask with one route and nothing behind it."""
+    from flask import Flask, Response
+
+    app = Flask("bench-flask-floor")
+
+    @app.get("/sparql")
+    def sparql() -> Response:
+        return Response(FLOOR_BODY, mimetype="application/sparql-results+json")
+
+    return app
+
+
+def _granian(name: str, port: int, loader) -> None:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces
 
-    # Granian's worker is forked from this process, so it starts with the dataset loaded
-    server = Granian("bench-flask", address=HOST, port=port, interface=Interfaces.WSGI,
+    # one worker and 16 blocking threads, as `llm-atlas serve` runs
+    server = Granian(name, address=HOST, port=port, interface=Interfaces.WSGI,
                      blocking_threads=16, http=HTTPModes.http1, log_level="warning")
-    server.serve(target_loader=lambda: flask_app(dataset), wrap_loader=False)
+    server.serve(target_loader=loader, wrap_loader=False)
+
+
+def serve_flask(dataset, port: int) -> None:
+    # Granian's worker is forked from this process, so it starts with the dataset loaded
+    _granian("bench-flask", port, lambda: flask_app(dataset))
+
+
+def serve_floor(_dataset, port: int) -> None:
+    _granian("bench-floor", port, floor_app)
 
 
 def serve_rdflib_endpoint(dataset, port: int) -> None:
@@ -80,7 +111,7 @@ def serve_rdflib_endpoint(dataset, port: int) -> None:
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
 
 
-SERVERS = {"rdflib-endpoint": serve_rdflib_endpoint, "flask": serve_flask}
+SERVERS = {"rdflib-endpoint": serve_rdflib_endpoint, "flask": serve_flask, "floor": serve_floor}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -90,8 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     sys.addaudithook(refuse_outbound)
-    dataset = load(args.data)
-    print(f"loaded {len(dataset)}", flush=True)
+    dataset = None if args.kind == "floor" else load(args.data)
+    print(f"loaded {0 if dataset is None else len(dataset)}", flush=True)
     SERVERS[args.kind](dataset, args.port)
 
 

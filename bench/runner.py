@@ -154,7 +154,8 @@ class Run:
         except Failed as exc:
             self._recover()
             return {"failed": str(exc)}
-        (self.answers / f"{name}.json").write_bytes(body)
+        if self.system.answers:
+            (self.answers / f"{name}.json").write_bytes(body)
         return figures
 
     def _recover(self) -> None:
@@ -186,7 +187,8 @@ class Run:
                 self._recover()
 
     # -- throughput -------------------------------------------------------------------------
-    def throughput(self, name: str, targets: list[str], clients: int) -> dict:
+    def throughput(self, name: str, targets: list[str], clients: int,
+                   unique: bool = False) -> dict:
         why = self.stopped_reason()
         p50 = self.result["latency"].get(name, {}).get("p50_ms")
         if why:
@@ -199,7 +201,8 @@ class Run:
         cpu = self.server.sampler.cpu_seconds()
         try:
             figures = throughput.run(self.opts.client, self.server.port, targets, clients,
-                                     self.opts.duration_s, self.opts.cap_s, self.workdir)
+                                     self.opts.duration_s, self.opts.cap_s, self.workdir,
+                                     unique=unique)
         except Failed as exc:
             self._recover()
             return {"failed": str(exc)}
@@ -240,14 +243,19 @@ class Run:
         try:
             for q in workload.questions():
                 self.result["latency"][q.name] = self.latency(q.name, q.text)
-            self.lookup_answers()
+            if self.system.answers:
+                self.lookup_answers()
             pools = {"lookup": workload.lookup_texts(self.gen.subjects),
                      "aggregate": [q.text for q in workload.questions() if q.name == "aggregate"]}
             for name in workload.THROUGHPUT:
                 targets = workload.request_targets(self.system.path, pools[name])
                 for clients in self.opts.concurrency:
+                    # "repeated": the pool's texts over and over; "unique": each text new
                     self.result["throughput"][f"{name}@{clients}"] = self.throughput(
                         name, targets, clients)
+                    unique = f"{name}{workload.UNIQUE}@{clients}"
+                    self.result["throughput"][unique] = self.throughput(name, targets, clients,
+                                                                        unique=True)
             if self.opts.calibrate and self.system.name == "oxigraph":
                 self.calibrate(workload.request_targets(self.system.path, pools["lookup"]))
         finally:

@@ -4,7 +4,9 @@
   (Granian + Flask in front of the engine process);
 - oxigraph: `oxigraph load`, then `oxigraph serve --union-default-graph` (PyPI `oxigraph`);
 - rdflib-endpoint and flask-rdflib: one process that parses the file and serves it
-  (bench/peers.py).
+  (bench/peers.py);
+- flask-floor: Flask under Granian as ours runs, answering every request with one constant
+  body (bench/peers.py): what any Flask service reaches on this machine at best.
 
 A system runs in its own session (process group); its memory and CPU are those of the whole
 process tree (bench/procs.py), and stopping it ends the group.
@@ -45,6 +47,7 @@ class System:
     load: tuple[str, ...] = ()  # empty: the serving process loads the file itself
     env: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    answers: bool = True  # False: it never evaluates a query, so its answers are not compared
 
     def command(self, template: tuple[str, ...], values: dict[str, str]) -> list[str]:
         """The command with its placeholders filled in (in one pass: a value is never read
@@ -82,6 +85,13 @@ SYSTEMS = {
         "flask-rdflib", "rdflib in Flask", "/sparql",
         serve=(sys.executable, "-m", "bench.peers", "flask", "DATA", "--port", "PORT"),
         note="bench/peers.py: Flask under Granian (16 threads), one query at a time (a lock)"),
+    "flask-floor": System(
+        "flask-floor", "Flask floor", "/sparql",
+        serve=(sys.executable, "-m", "bench.peers", "floor", "DATA", "--port", "PORT"),
+        answers=False,
+        note="bench/peers.py: Flask under Granian (one worker, 16 threads, as ours) answering "
+             "every request with one constant SPARQL JSON body; it reads no data and evaluates "
+             "nothing: the most a Flask service reaches here"),
 }
 
 

@@ -123,7 +123,7 @@ def throughput_table(results: dict, systems: list[str], labels: dict[str, str]) 
             errors = [str(c["errors"]) if c and "errors" in c else "–"
                       for c in (cells[s] for s in systems)]
             verdicts = []
-            for peer in ("rdflib-endpoint", "oxigraph"):
+            for peer in ("rdflib-endpoint", "oxigraph", "flask-floor"):
                 least = throughput_target(peer, query)
                 if peer in systems and least is not None:
                     got = ratio(figure(cells.get(OURS), "rps"), figure(cells.get(peer), "rps"))

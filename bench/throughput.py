@@ -6,7 +6,8 @@ Two interchangeable clients, the same for every system in a run:
   the machine's cores with the server;
 - `python`: one process per client (multiprocessing, spawn), http.client, the same targets.
 The client's own CPU time per request is measured and reported, so a run shows whether the
-client, rather than the server, was the bottleneck.
+client, rather than the server, was the bottleneck. A "unique" run ends each request's query
+with a comment of its own, so that no cache of query texts or answers can help.
 """
 
 from __future__ import annotations
@@ -37,14 +38,20 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _wrk(port: int, targets: Path, clients: int, seconds: float, cap_s: float) -> dict:
+def unique_suffix(client: int, n: int) -> str:
+    """What a unique run appends to a request target: a query comment, percent-encoded."""
+    return f"%0A%23{client}-{n}"
+
+
+def _wrk(port: int, targets: Path, clients: int, seconds: float, cap_s: float,
+         unique: bool) -> dict:
     wrk = shutil.which("wrk")
     if wrk is None:
         raise ClientMissing("wrk is not installed: `apt-get install wrk`, or use --client python")
     threads = max(1, min(clients, os.cpu_count() or 1))
     cmd = [wrk, "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",
            "--timeout", f"{cap_s:g}s", "-s", str(HERE / "wrk.lua"), f"http://{HOST}:{port}",
-           "--", str(targets), str(threads)]
+           "--", str(targets), str(threads), "unique" if unique else "repeated"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + cap_s + 60)
     if done.returncode != 0:
         raise Failed(f"wrk failed: {done.stderr.strip()[:300]}")
@@ -57,7 +64,7 @@ def _wrk(port: int, targets: Path, clients: int, seconds: float, cap_s: float) -
 
 
 def _python_worker(port: int, targets: list[str], offset: int, cap_s: float, barrier,
-                   seconds: float, out) -> None:
+                   seconds: float, out, unique: bool) -> None:
     """One client process: wait until every client is up, then ask until the window closes."""
     conn = Connection(port, cap_s)
     ok = errors = 0
@@ -68,7 +75,8 @@ def _python_worker(port: int, targets: list[str], offset: int, cap_s: float, bar
     cpu = time.process_time()
     while time.time() < end:
         try:
-            elapsed, _ = conn.get(targets[i % len(targets)])
+            target = targets[i % len(targets)]
+            elapsed, _ = conn.get(target + unique_suffix(offset, i) if unique else target)
             ok += 1
             latencies.append(elapsed)
         except (Failed, CapExceeded, OSError):
@@ -78,12 +86,14 @@ def _python_worker(port: int, targets: list[str], offset: int, cap_s: float, bar
     out.put((ok, errors, latencies, time.process_time() - cpu))
 
 
-def _python(port: int, targets: list[str], clients: int, seconds: float, cap_s: float) -> dict:
+def _python(port: int, targets: list[str], clients: int, seconds: float, cap_s: float,
+            unique: bool) -> dict:
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
     out, barrier = ctx.Queue(), ctx.Barrier(clients + 1)
     share = max(1, len(targets) // clients)
     procs = [ctx.Process(target=_python_worker,
-                         args=(port, targets, k * share, cap_s, barrier, seconds, out))
+                         args=(port, targets, k * share, cap_s, barrier, seconds, out,
+                               unique))
              for k in range(clients)]
     for p in procs:
         p.start()
@@ -109,7 +119,7 @@ def _python(port: int, targets: list[str], clients: int, seconds: float, cap_s: 
 
 
 def run(client: str, port: int, targets: list[str], clients: int, seconds: float, cap_s: float,
-        workdir: Path) -> dict:
+        workdir: Path, unique: bool = False) -> dict:
     """One throughput run: requests/s that answered 200, errors, and the client's CPU cost
     (wrk's from the kernel's count for reaped children; the Python workers' from their own
     count over the measured window, leaving out their interpreter start)."""
@@ -117,10 +127,10 @@ def run(client: str, port: int, targets: list[str], clients: int, seconds: float
         path = workdir / "targets.txt"
         path.write_text("\n".join(targets) + "\n")
         before = _children_cpu()
-        r = _wrk(port, path, clients, seconds, cap_s)
+        r = _wrk(port, path, clients, seconds, cap_s, unique)
         cpu = _children_cpu() - before
     else:
-        r = _python(port, targets, clients, seconds, cap_s)
+        r = _python(port, targets, clients, seconds, cap_s, unique)
         cpu = r.pop("client_cpu_s")
     r["rps"] = r["ok"] / r["seconds"] if r["seconds"] else 0.0
     r["client_cpu_ms_per_request"] = cpu * 1000 / max(1, r["ok"] + r["errors"])

@@ -1,7 +1,8 @@
 """What every system is asked: the 13 named questions and four probes, as final query texts.
 
 The named questions are bound with their default parameters exactly as `/queries/{name}` binds
-them (llm_atlas.core.sparql.queries.bind), so the text each system evaluates is the one our web API runs.
+them (llm_atlas.core.sparql.queries.bind), so the text each system evaluates is the one our web
+API runs.
 The probes (bench/queries/*.rq) are a subject lookup, a join, an aggregate and a full count.
 Every text is checked before it is sent anywhere: a SELECT with no SERVICE, LOAD or FROM, so
 no engine (rdflib fetches such IRIs) is ever asked to reach the network.
@@ -23,6 +24,9 @@ from llm_atlas.namespaces import PREFIXES
 HERE = Path(__file__).resolve().parent
 PROBES = ("lookup", "join", "aggregate", "count-all")
 THROUGHPUT = ("lookup", "aggregate")  # the cheap lookup (subject varied) and the aggregate
+# the name of a throughput row whose every request sends a new query text ("lookup-unique"); a
+# row without it sends the pool's texts over and over ("repeated")
+UNIQUE = "-unique"
 
 
 @dataclass(frozen=True)

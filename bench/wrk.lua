@@ -1,6 +1,8 @@
 -- wrk script for the throughput runs: GET each request target of a file in turn.
--- Arguments (after `--`): the targets file (one path?query=... per line) and the thread count.
--- Each thread starts at its own offset, so concurrent clients ask for different subjects.
+-- Arguments (after `--`): the targets file (one path?query=... per line), the thread count, and
+-- "unique" or "repeated". Each thread starts at its own offset, so concurrent clients ask for
+-- different subjects; "unique" ends every request's query with a comment of its own (a new
+-- line, `#`, the thread and a counter), so that no two requests send the same query text.
 -- `done` prints one JSON line with the counts the harness reads.
 
 local threads = {}
@@ -17,11 +19,17 @@ function init(args)
   end
   local share = math.floor(#targets / math.max(1, tonumber(args[2])))
   position = (id or 0) * share
+  unique = args[3] == "unique"
+  sent = 0
   wrk.headers["Accept"] = "application/sparql-results+json"
 end
 
 function request()
   position = position % #targets + 1
+  if unique then
+    sent = sent + 1
+    return wrk.format("GET", targets[position] .. "%0A%23" .. (id or 0) .. "-" .. sent)
+  end
   return wrk.format("GET", targets[position])
 end
 

@@ -15,10 +15,13 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bench import answers, compare, synth, systems, workload
+from bench import answers, compare, synth, systems, throughput, workload
 from bench.client import Connection, Failed
 from bench.runner import Options, Run
 from bench.tables import num, rat
@@ -26,9 +29,10 @@ from bench.tables import num, rat
 from live import Listener
 
 REPO = Path(__file__).resolve().parents[1]
-# ours and one peer of each kind the harness drives: one with a load step (Oxigraph's server)
-# and one that reads its data at start (rdflib in Flask); with all four the run took 3-7 minutes
-SYSTEM_NAMES = ["ours", "oxigraph", "flask-rdflib"]
+# ours and one system of each kind the harness drives: one with a load step (Oxigraph's server)
+# and one that starts on the data file without one (the Flask floor, whose answers are not
+# compared); the rdflib peers are started on their own below (all of them took 3-7 minutes)
+SYSTEM_NAMES = ["ours", "oxigraph", "flask-floor"]
 # the client the lead's run uses when it is installed; the Python client otherwise
 CLIENT = "wrk" if shutil.which("wrk") else "python"
 
@@ -279,3 +283,66 @@ def test_the_rdflib_peers_never_connect_anywhere(tmp_path):
         assert listener.connections == 0
     finally:
         listener.close()
+
+
+class _Recorder(ThreadingHTTPServer):
+    """An HTTP server on loopback that answers 200 and keeps every request target it gets."""
+
+    def __init__(self):
+        self.targets: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(handler):  # noqa: N805 -- the handler's own self
+                self.targets.append(handler.path)
+                handler.send_response(200)
+                handler.send_header("Content-Length", "2")
+                handler.end_headers()
+                handler.wfile.write(b"{}")
+
+            def log_message(handler, *args):  # noqa: N805
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+@pytest.mark.parametrize("client", ["python", "wrk"])
+def test_a_unique_run_never_sends_the_same_query_twice_and_a_repeated_one_does(client, tmp_path):
+    if client == "wrk" and shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (CI installs it: .ci/run)")
+    pool = workload.request_targets("/sparql", workload.lookup_texts(
+        [f"https://w3id.org/llm-atlas/resource/x{i}" for i in range(3)]))
+    for unique in (False, True):
+        server = _Recorder()
+        try:
+            figures = throughput.run(client, server.server_address[1], pool, 2, 1.0, 10.0,
+                                     tmp_path, unique=unique)
+        finally:
+            server.shutdown()
+            server.server_close()
+        sent = server.targets
+        assert figures["ok"] > len(pool) and len(sent) >= figures["ok"]
+        texts = [parse_qs(urlsplit(t).query)["query"][0] for t in sent]
+        if unique:
+            assert len(set(texts)) == len(texts)
+            # each is a pool text plus a comment line of its own: the same query to an engine
+            assert {t.rsplit("\n#", 1)[0] for t in texts} <= {
+                parse_qs(urlsplit(t).query)["query"][0] for t in pool}
+        else:
+            assert set(texts) <= {parse_qs(urlsplit(t).query)["query"][0] for t in pool}
+
+
+def test_every_throughput_row_has_its_unique_twin_and_the_floor_is_not_compared(run):
+    results, text = run
+    for r in results["scales"].values():
+        keys = set(r["systems"]["ours"]["throughput"])
+        repeated = {k for k in keys if workload.UNIQUE not in k}
+        assert repeated and keys == repeated | {
+            k.replace("@", workload.UNIQUE + "@") for k in repeated}
+        floor = r["systems"]["flask-floor"]
+        assert all("answer" not in cell for cell in floor["latency"].values())
+    tables = sections(text)
+    header = tables["Throughput (requests answered 200 per second)"][0]
+    assert "ours / Flask floor" in header
