@@ -78,3 +78,14 @@ def test_a_data_directory_keeps_the_store_across_restarts(tmp_path):
         assert again.graph_exists("urn:g:kept")
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("graph", [ox.NamedNode("urn:x-build:g"), ox.DefaultGraph()])
+def test_a_store_with_one_quad_in_any_graph_is_not_empty(tmp_path, graph):
+    from llm_atlas.store.embedded.engine import Engine
+
+    engine = Engine(str(tmp_path / "store"))
+    assert engine.is_empty()
+    engine.store.add(ox.Quad(ox.NamedNode("urn:x-build:s"), ox.NamedNode("urn:x-build:p"),
+                             ox.Literal("o"), graph))
+    assert not engine.is_empty()

@@ -68,7 +68,8 @@ def load_app(settings: Settings, master: int):
         print(f"error: {exc}", file=sys.stderr, flush=True)
         os._exit(2)
     store = app.extensions["llm_atlas"].store
-    print(f"llm-atlas {__version__}: {store.size()} triples; serving "
+    # the graphs, not the triples: counting triples reads the whole store
+    print(f"llm-atlas {__version__}: {len(store.named_graphs())} graphs; serving "
           f"http://{settings.host}:{settings.port}/sparql"
           f" ({'writes enabled' if settings.token else 'read-only'})", file=sys.stderr, flush=True)
     return app
