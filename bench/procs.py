@@ -3,7 +3,8 @@
 A system under test may be several processes (our server and its engine process), so memory is
 counted over the whole tree: every `interval` the sampler finds the root's descendants and
 sums their resident sets (the tree's peak) and keeps each process's own high-water mark
-(VmHWM) and CPU time, which also covers a process that ends between two samples of the sum.
+(VmHWM) and CPU time, which also covers a process that ends between two samples of the sum;
+each process is named by what it runs, so that the report can show memory per process.
 """
 
 from __future__ import annotations
@@ -42,6 +43,25 @@ def _status(pid: int) -> dict[str, int]:
     return values
 
 
+def process_name(pid: int) -> str:
+    """What a process runs, for a reader: the program (for Python, the module of `-m` or the
+    script) and its command word, if any: `llm-atlas serve`, `llm_atlas.store.embedded.serve`,
+    `oxigraph serve`."""
+    words = [w.decode(errors="replace")
+             for w in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if w]
+    if not words:
+        return "?"
+    program, rest = Path(words[0]).name, words[1:]
+    if program.startswith("python"):
+        if "-m" in rest[:-1]:
+            at = rest.index("-m")
+            program, rest = rest[at + 1], rest[at + 2:]
+        elif rest and not rest[0].startswith("-"):
+            program, rest = Path(rest[0]).name, rest[1:]
+    command = rest[0] if rest and rest[0].isidentifier() else ""
+    return f"{program} {command}".strip()
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
@@ -58,6 +78,7 @@ class TreeSampler:
     peak_sum: int = 0
     hwm: dict[int, int] = field(default_factory=dict)
     cpu: dict[int, float] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
     over_limit: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -71,6 +92,8 @@ class TreeSampler:
             try:
                 status = _status(pid)
                 self.cpu[pid] = _cpu_seconds(pid)
+                if pid not in self.names:
+                    self.names[pid] = process_name(pid)
             except (OSError, IndexError, ValueError):
                 continue  # ended meanwhile
             total += status.get("VmRSS", 0)
@@ -98,4 +121,8 @@ class TreeSampler:
         self._thread.join()
         return {"peak_rss_mib": round(self.peak_sum / MIB, 1),
                 "sum_of_process_peaks_mib": round(sum(self.hwm.values()) / MIB, 1),
-                "processes": len(self.hwm)}
+                "processes": len(self.hwm),
+                # each process's own high-water mark, largest first
+                "process_peaks_mib": sorted(([self.names.get(pid, "?"), round(b / MIB, 1)]
+                                             for pid, b in self.hwm.items()),
+                                            key=lambda p: -p[1])}

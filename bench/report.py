@@ -124,6 +124,27 @@ def _calibration(results: dict) -> str:
                  "Python (req/s)", "Python CPU (µs/request)", "Python CPU (cores)"], rows))
 
 
+def _process_peaks(results: dict) -> str:
+    """Each serving process's own peak (its VmHWM), for every system and scale; processes that
+    run the same thing are told apart by their rank (largest first), and a restarted server's
+    runs are folded into one by the larger figure."""
+    rows = []
+    for scale, r in results["scales"].items():
+        for name, result in r["systems"].items():
+            found: dict[str, float] = {}
+            for run in result.get("serve_memory", []):
+                seen: dict[str, int] = {}
+                for process, mib in run.get("process_peaks_mib", []):
+                    seen[process] = seen.get(process, 0) + 1
+                    label = process if seen[process] == 1 else f"{process} ({seen[process]})"
+                    found[label] = max(found.get(label, 0.0), mib)
+            rows += [[scale, results["systems"][name]["label"], label, num(mib)]
+                     for label, mib in found.items()]
+    if not rows:
+        return "No process was sampled.\n"
+    return markdown(["scale", "system", "process", "peak RSS (MiB)"], rows, 3) + "\n"
+
+
 def _client_cost(results: dict) -> str:
     cells = [c for r in results["scales"].values() for s in r["systems"].values()
              for c in s.get("throughput", {}).values() if "rps" in c]
@@ -192,6 +213,8 @@ def render(results: dict) -> str:
              f"is at most {FLAT:g}.\n", "## Load and memory\n"]
     for which, (title, _) in SCALE_FIGURES.items():
         parts += [f"### {title}\n", scale_table(results, which, systems, labels), ""]
+    parts += ["### Peak RSS of each process while serving (MiB; its own high-water mark)\n",
+              _process_peaks(results)]
     parts += ["## Latency\n", "### p50 (ms)\n", latency_table(results, "p50_ms", systems, labels),
               "\n### p95 (ms)\n", latency_table(results, "p95_ms", systems, labels),
               "\n## Throughput (requests answered 200 per second)\n",

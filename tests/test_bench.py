@@ -346,3 +346,17 @@ def test_every_throughput_row_has_its_unique_twin_and_the_floor_is_not_compared(
     tables = sections(text)
     header = tables["Throughput (requests answered 200 per second)"][0]
     assert "ours / Flask floor" in header
+
+
+def test_memory_is_shown_per_process_as_sampled(run):
+    results, text = run
+    rows = sections(text)["Peak RSS of each process while serving (MiB; its own high-water mark)"]
+    assert rows[0] == ["scale", "system", "process", "peak RSS (MiB)"]
+    shown = {(r[0], r[1], r[2]): r[3] for r in rows[1:]}
+    for scale, r in results["scales"].items():
+        peaks = {name: mib for run in r["systems"]["ours"]["serve_memory"]
+                 for name, mib in run["process_peaks_mib"]}
+        assert "llm_atlas.store.embedded.serve" in peaks  # the engine process is counted
+        assert "llm-atlas serve" in peaks  # and the server
+        for name, mib in peaks.items():
+            assert float(shown[(scale, "llm-atlas (ours)", name)]) >= mib - 0.05
