@@ -112,8 +112,8 @@ MODULE_GROUPS = {
              "test_provenance.py", "test_readme.py", "test_reasoning.py", "test_release.py",
              "test_remote_text.py", "test_results.py", "test_review_sheet.py",
              "test_shapes.py", "test_submission.py", "test_typing.py"},
-    "app": {"test_engine_messages.py", "test_result_cache.py", "test_error_table.py",
-            "test_formats.py", "test_provenance_views.py",
+    "app": {"test_engine_messages.py", "test_result_cache.py", "test_engine_writers.py",
+            "test_error_table.py", "test_formats.py", "test_provenance_views.py",
             "test_result_fidelity.py", "test_review_pages.py", "test_slow_clients.py",
             "test_sparql_clients.py",
             "test_store_build.py", "test_store_contract.py", "test_submission_rules.py",
@@ -131,8 +131,8 @@ MODULE_GROUPS = {
 }
 # The quick loop: unit and app modules that take seconds, not minutes (no HermiT over all the
 # knowledge, no SHACL of every file, no submissions, no release).
-QUICK_MODULES = {"test_annotations.py", "test_result_cache.py", "test_guard.py",
-                 "test_internal_queries.py", "test_paper_turtle.py",
+QUICK_MODULES = {"test_annotations.py", "test_result_cache.py", "test_engine_writers.py",
+                 "test_guard.py", "test_internal_queries.py", "test_paper_turtle.py",
                  "test_readme.py", "test_remote_text.py", "test_review_sheet.py",
                  "test_engine_messages.py", "test_provenance_views.py",
                  "test_result_fidelity.py", "test_review_pages.py", "test_sparql_clients.py",

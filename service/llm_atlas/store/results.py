@@ -47,6 +47,52 @@ def encode_result(result, solution_format: Format | str, graph_format: Format | 
     return "graph", write_graph(triples, graph_format)
 
 
+class _Full(Exception):
+    """The bounded sink is full: the answer may have more rows than the limit."""
+
+
+class _BoundedSink:
+    """Bytes that Oxigraph's writer hands over, up to a bound (then it is stopped)."""
+
+    def __init__(self, bound: int):
+        self.bound, self.size = bound, 0
+        self.parts: list[bytes] = []
+
+    def write(self, chunk) -> int:
+        self.size += len(chunk)
+        if self.size > self.bound:
+            raise _Full
+        self.parts.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+# A row of SPARQL JSON results takes at least 3 bytes (`{},`): a body of at most 3 * max_rows - 1
+# bytes has at most max_rows rows, whatever they hold.
+_LEAST_JSON_ROW = 3
+
+
+def written_by_engine(solution_format: Format | str) -> bool:
+    """Whether Oxigraph's own writer writes this solutions format: SPARQL JSON, whose output
+    equals ours term for term (base directions and triple terms included); the other formats
+    keep our writers for their fidelity fixes (XML's forbidden characters, TSV's triple terms)."""
+    return formats.resolve(solution_format).oxigraph == ox.QueryResultsFormat.JSON
+
+
+def solutions_in_engine(result, max_rows: int) -> bytes | None:
+    """SELECT solutions as SPARQL JSON written by Oxigraph in Rust, when the body shows they are
+    surely within the row limit; None once it may not be (the solutions are then spent, and the
+    caller evaluates the query again and counts row by row)."""
+    sink = _BoundedSink(_LEAST_JSON_ROW * max_rows - 1)
+    try:
+        result.serialize(sink, format=ox.QueryResultsFormat.JSON)
+    except _Full:
+        return None
+    return b"".join(sink.parts)
+
+
 def _json_term(term) -> dict:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}

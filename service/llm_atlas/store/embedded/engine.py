@@ -22,7 +22,12 @@ from llm_atlas.errors import (
     UnsupportedFunction,
 )
 from llm_atlas.formats import Format
-from llm_atlas.store.results import encode_result, write_graph
+from llm_atlas.store.results import (
+    encode_result,
+    solutions_in_engine,
+    write_graph,
+    written_by_engine,
+)
 
 log = logging.getLogger("llm_atlas.engine")
 
@@ -87,6 +92,11 @@ class Engine:
         try:
             result = self.store.query(text, **kwargs)
             # inside the try: solutions are lazy, a SERVICE call happens while they are written
+            if isinstance(result, ox.QuerySolutions) and written_by_engine(solution_format):
+                body = solutions_in_engine(result, max_rows)
+                if body is not None:
+                    return "solutions", body
+                result = self.store.query(text, **kwargs)  # a large answer: counted row by row
             return encode_result(result, solution_format, graph_format, max_rows)
         except OSError as exc:
             if _network_refused(exc):
