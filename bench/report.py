@@ -37,7 +37,11 @@ Latency: one keep-alive connection, warm-up first, then up to {o['runs']} runs p
 (fewer for a slow query: as many as fit in {o['query_budget_s']:g} s, at least {o['min_runs']}).
 Throughput: {o['duration_s']:g} s per run with {', '.join(map(str, o['concurrency']))}
 concurrent keep-alive clients; the lookup asks about a different subject each request (a pool
-of up to 4,096 IRIs from the data, so no cache can answer). Client: {CLIENT_WHY[o['client']]}.
+of up to 4,096 IRIs from the data, asked in turn). Each run is made twice: "repeated" sends the
+pool's texts over and over (an answer cache helps once it has seen each), and "unique" (rows named
+`-unique`) ends every request's query with a comment of its own, so no cache of texts or answers
+helps. Latency runs repeat one text, so a cache answers all but the first.
+Client: {CLIENT_WHY[o['client']]}.
 Limits: {o['cap_s']:g} s per request (and for a start), {o['budget_s']:g} s per system and
 scale, {o['memory_gib']:g} GiB of resident memory per system (its whole process tree).
 Ratios are ours / peer: below 1 is better for times and memory, above 1 for throughput.
