@@ -158,23 +158,7 @@ def group_of(item: pytest.Item) -> str:
     return GROUP_OF_MODULE[path.name]
 
 
-# Modules that take minutes, longest first (CI's --durations): they start first, so that on two
-# xdist workers (--dist loadfile hands out whole modules in order) none is left to run alone at
-# the end. Within a module the order is untouched; the others keep theirs.
-LONG_FIRST = ("test_bench.py", "test_export.py", "test_validation_bounds.py",
-              "test_submission_load.py", "test_reliability_load.py", "test_release.py",
-              "test_cli_check.py", "test_install.py", "test_validate_cli.py",
-              "test_reliability_engine_faults.py", "test_iris.py", "test_fresh_clone.py",
-              "test_versions_http.py", "test_shapes.py")
-
-
-def _rank(item: pytest.Item) -> int:
-    name = Path(str(item.fspath)).name
-    return LONG_FIRST.index(name) if name in LONG_FIRST else len(LONG_FIRST)
-
-
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=_rank)  # stable: each module's own order is kept
     for item in items:
         group = group_of(item)
         item.add_marker(group)
