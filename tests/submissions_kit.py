@@ -107,11 +107,16 @@ def quad_count(server) -> int:
     return int(rows[0]["n"]["value"])
 
 
-def mentions(server, iri: str) -> int:
-    """How many quads have the IRI as subject, object or graph."""
+def mentions(server, iri: str, *, besides_claims: bool = False) -> int:
+    """How many quads have the IRI as subject, object or graph; `besides_claims`: not counting
+    the remote store's commit claims (`urn:llm-atlas:claim:` graphs, store/remote/commit.py), the
+    bookkeeping a writer killed mid-commit leaves until the next write to the same graphs or its
+    age clears it."""
+    claims = ('FILTER(!BOUND(?g) || !STRSTARTS(STR(?g), "urn:llm-atlas:claim:"))'
+              if besides_claims else "")
     rows = select(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ GRAPH ?g {{ <{iri}> ?p ?o }} }} "
                           f"UNION {{ GRAPH ?g {{ ?s ?p <{iri}> }} }} "
-                          f"UNION {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} }}")
+                          f"UNION {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} {claims} }}")
     return int(rows[0]["n"]["value"])
 
 

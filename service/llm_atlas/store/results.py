@@ -47,10 +47,6 @@ def encode_result(result, solution_format: Format | str, graph_format: Format | 
     return "graph", write_graph(triples, graph_format)
 
 
-class _Full(Exception):
-    """The bounded sink is full: the answer may have more rows than the limit."""
-
-
 class _BoundedSink:
     """Bytes that Oxigraph's writer hands over, up to a bound (then it is stopped)."""
 
@@ -60,8 +56,8 @@ class _BoundedSink:
 
     def write(self, chunk) -> int:
         self.size += len(chunk)
-        if self.size > self.bound:
-            raise _Full
+        if self.size > self.bound:  # the answer may have more rows than the limit: stop Oxigraph
+            raise OverflowError("the answer is longer than the bound")
         self.parts.append(bytes(chunk))
         return len(chunk)
 
@@ -88,7 +84,7 @@ def solutions_in_engine(result, max_rows: int) -> bytes | None:
     sink = _BoundedSink(_LEAST_JSON_ROW * max_rows - 1)
     try:
         result.serialize(sink, format=ox.QueryResultsFormat.JSON)
-    except _Full:
+    except OverflowError:
         return None
     return b"".join(sink.parts)
 
