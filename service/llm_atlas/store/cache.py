@@ -32,7 +32,8 @@ class ResultCache:
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[int, object, int]] = OrderedDict()
+        # (answer, size) of the current version only: bump() empties it, put() refuses the past
+        self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self._version = 0
@@ -58,12 +59,12 @@ class ResultCache:
             return None
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[0] != self._version:
+            if entry is None:
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return entry[1]
+            return entry[0]
 
     def put(self, key: Hashable, version: int, value: object, size: int) -> None:
         """Keep an answer computed while `version` was current (no longer current: dropped)."""
@@ -75,11 +76,11 @@ class ResultCache:
                 return
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= old[2]
-            self._entries[key] = (version, value, size)
+                self._bytes -= old[1]
+            self._entries[key] = (value, size)
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _, (_, _, dropped) = self._entries.popitem(last=False)
+                _, (_, dropped) = self._entries.popitem(last=False)
                 self._bytes -= dropped
 
     def answer(self, key: Hashable, text: str, evaluate: Callable[[], tuple[str, bytes]]
